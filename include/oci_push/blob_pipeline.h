@@ -1,0 +1,60 @@
+// Per-layer streaming: read (pread) -> SHA-256 of the tar -> parallel gzip blocks -> SHA-256 of the
+// gzip -> chunked upload, with a bounded window of blocks in flight and nothing written to disk.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "oci_push/byte_source.h"
+#include "oci_push/digest.h"
+#include "oci_push/registry_client.h"
+#include "oci_push/thread_pool.h"
+
+namespace ocipush {
+
+struct CompressedDigests {
+  Digest uncompressed;  // the diff_id the bytes really have
+  Digest compressed;
+  uint64_t compressed_size = 0;
+};
+
+using ByteSink = std::function<void(std::string_view)>;
+using ProgressCallback = std::function<void(uint64_t bytes_read)>;
+
+// Gzips `source` block by block on `pool` (bytes independent of the pool size), handing the output to
+// `sink` in order. Throws Interrupted when `stop` becomes true.
+CompressedDigests gzip_stream(const ByteSource& source, ThreadPool& pool, int level, const ByteSink& sink,
+                              const ProgressCallback& progress, const std::atomic<bool>& stop);
+
+// SHA-256 of the whole source, read in large blocks.
+Digest hash_source(const ByteSource& source, const ProgressCallback& progress, const std::atomic<bool>& stop);
+
+// A blob upload session fed with bytes as they are produced: PATCH every `chunk_size` bytes (each
+// chunk but the last is at least that long), PUT ?digest= at the end. A session not finished is
+// cancelled (DELETE) when the object goes away, so an error leaves nothing half-written.
+class ChunkedUpload {
+ public:
+  ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size);
+  ~ChunkedUpload();
+  ChunkedUpload(const ChunkedUpload&) = delete;
+  ChunkedUpload& operator=(const ChunkedUpload&) = delete;
+
+  void write(std::string_view data);
+  void finish(const Digest& digest);
+  uint64_t bytes_sent() const { return offset_; }
+
+ private:
+  void send_buffer();
+
+  RegistryClient& client_;
+  std::string repo_;
+  size_t chunk_size_;
+  std::string url_;
+  std::string buffer_;
+  uint64_t offset_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace ocipush

@@ -1,0 +1,48 @@
+// `docker save` tarballs (classic layout; also skopeo's and podman's docker-archive), read in place.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oci_push/byte_source.h"
+#include "oci_push/local_image.h"
+#include "oci_push/tar_index.h"
+
+namespace ocipush {
+
+// One element of manifest.json.
+struct DockerArchiveEntry {
+  std::string config;                  // entry name of the config JSON
+  std::vector<std::string> repo_tags;  // may be empty
+  std::vector<std::string> layers;     // entry names, base layer first
+};
+
+// Parses manifest.json; throws Error naming `source_name` when it is not the docker-save shape.
+std::vector<DockerArchiveEntry> parse_docker_archive_manifest(std::string_view json,
+                                                              std::string_view source_name);
+
+// Which image of several: by "name:tag" (as in RepoTags, also with a registry prefix omitted);
+// throws Error listing what the archive holds when `selector` is empty and there are several, or when
+// nothing matches.
+size_t select_archive_image(const std::vector<DockerArchiveEntry>& entries, std::string_view selector,
+                            std::string_view source_name);
+
+class DockerArchive {
+ public:
+  explicit DockerArchive(std::shared_ptr<const ByteSource> tar);
+  const std::vector<DockerArchiveEntry>& entries() const { return entries_; }
+  // Loads the config, checks layer count against diff_ids, and slices each layer out of the tar.
+  LocalImage load(size_t index) const;
+
+ private:
+  std::shared_ptr<const ByteSource> tar_;
+  TarIndex index_;
+  std::vector<DockerArchiveEntry> entries_;
+};
+
+// Compression detected from a layer's first bytes (gzip and zstd magic); None otherwise.
+LayerCompression sniff_compression(const ByteSource& bytes);
+
+}  // namespace ocipush

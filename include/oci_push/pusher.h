@@ -1,0 +1,63 @@
+// The push itself: local image -> blobs (skipping what the registry has) -> manifest -> tags.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci_push/docker_config.h"
+#include "oci_push/http_client.h"
+#include "oci_push/manifest.h"
+#include "oci_push/progress.h"
+
+namespace ocipush {
+
+inline constexpr uint64_t kMinChunkSize = 5ull << 20;  // ECR's and the spec's floor for all chunks but the last
+inline constexpr uint64_t kDefaultChunkSize = 8ull << 20;
+
+struct PushOptions {
+  std::string source;
+  std::string target;    // may be empty: RepoTags under `registry`
+  std::string registry;
+  std::vector<std::string> extra_tags;
+  std::string image;     // --image NAME:TAG
+  std::optional<ManifestFormat> format;
+  std::optional<Credentials> credentials;  // from the command line; else config.json is consulted
+  unsigned jobs = 4;
+  unsigned threads = 0;  // 0: one per core
+  uint64_t chunk_size = kDefaultChunkSize;
+  int gzip_level = 1;
+  bool dry_run = false;
+  bool plain_http = false;
+  TlsOptions tls;
+};
+
+struct BlobOutcome {
+  Descriptor descriptor;
+  std::optional<Digest> diff_id;  // layers only
+  bool skipped = false;           // the registry had it; nothing uploaded
+};
+
+struct RepositoryResult {
+  std::string name;  // registry/repository
+  std::vector<std::string> tags;
+  Digest manifest_digest;
+  std::string manifest_media_type;
+  BlobOutcome config;
+  std::vector<BlobOutcome> layers;
+};
+
+struct PushResult {
+  bool dry_run = false;
+  std::vector<RepositoryResult> repositories;
+};
+
+// Set from a signal handler: every stage stops at its next block and the run throws Interrupted.
+void request_stop() noexcept;
+
+// Throws Error / UsageError with the one line to show. Never PUTs a manifest unless every blob it
+// references was confirmed present.
+PushResult push_image(const PushOptions& options, Progress& progress, const HttpLogger& http_log);
+
+}  // namespace ocipush

@@ -1,0 +1,89 @@
+// The OCI distribution protocol (v1.1) as a client: ping and auth, blobs, chunked uploads, manifests.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "oci_push/auth_challenge.h"
+#include "oci_push/digest.h"
+#include "oci_push/docker_config.h"
+#include "oci_push/http_client.h"
+
+namespace ocipush {
+
+struct RegistryOptions {
+  bool plain_http = false;              // http:// from the start
+  std::optional<Credentials> credentials;
+  std::string actions = "pull,push";    // the scope asked of a token server
+};
+
+struct FetchedManifest {
+  std::string media_type;
+  std::string body;
+  Digest digest;  // of the body
+};
+
+// One line for a registry's refusal: status, and the OCI error codes and messages when the body has them.
+std::string describe_registry_error(long status, std::string_view body);
+// Resolves a Location header against the registry's base URL ("/v2/..." or absolute).
+std::string resolve_location(std::string_view base_url, std::string_view location);
+// "scheme://host[:port]" of a URL ("" when it has none).
+std::string url_origin(std::string_view url);
+
+class RegistryClient {
+ public:
+  RegistryClient(HttpClient& http, std::string registry_host, RegistryOptions options);
+
+  // GET /v2/: picks https or (loopback only, as docker does) http, and learns the auth challenge.
+  void ping();
+  const std::string& base_url() const { return base_url_; }
+
+  // HEAD: the blob's size when the repository has it, nullopt on 404.
+  std::optional<uint64_t> blob_size(const std::string& repo, const Digest& digest);
+  // POST: an upload session; returns its URL.
+  std::string start_upload(const std::string& repo);
+  // PATCH one chunk at `offset`; returns the session URL for the next request.
+  std::string upload_chunk(const std::string& repo, const std::string& upload_url, uint64_t offset,
+                           std::string_view chunk);
+  // PUT ?digest=: ends the session (with a last piece of data, possibly empty).
+  void finish_upload(const std::string& repo, const std::string& upload_url, const Digest& digest,
+                     std::string_view data = {});
+  // DELETE on the session, best effort: nothing is left half-written on the registry.
+  void cancel_upload(const std::string& repo, const std::string& upload_url) noexcept;
+  // POST then one PUT with the whole blob: for small blobs (the config).
+  void put_blob(const std::string& repo, const Digest& digest, std::string_view data);
+  std::string get_blob(const std::string& repo, const Digest& digest, size_t max_size);
+
+  // PUT /manifests/<reference>; returns the digest the registry reports (Docker-Content-Digest).
+  std::optional<std::string> put_manifest(const std::string& repo, const std::string& reference,
+                                          std::string_view media_type, std::string_view body);
+  // GET /manifests/<reference>; nullopt on 404. Accepts image manifests, indexes and lists.
+  std::optional<FetchedManifest> get_manifest(const std::string& repo, const std::string& reference);
+
+ private:
+  HttpResponse send(HttpRequest request, const std::string& repo);
+  HttpResponse send_following_redirects(HttpRequest request);
+  void add_authorization(HttpRequest& request, const std::string& repo);
+  void refresh_authorization(const HttpResponse& unauthorized, const std::string& repo);
+  std::string fetch_bearer_token(const AuthChallenge& challenge, const std::string& scope);
+  [[noreturn]] void fail(const std::string& what, const HttpResponse& response) const;
+
+  HttpClient& http_;
+  std::string host_;
+  RegistryOptions options_;
+  std::string base_url_;
+
+  struct Token {
+    std::string value;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex auth_mutex_;
+  std::optional<AuthChallenge> challenge_;
+  std::map<std::string, Token> tokens_;  // by scope
+};
+
+}  // namespace ocipush

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what oci-push needs to build and test, from Debian 12's packages. Run as root (or with sudo).
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev libfmt-dev libisal-dev zlib1g-dev
+  libgtest-dev
+  # integration tests: a real registry, an independent client, fixture tools, htpasswd, Debian's python
+  docker-registry skopeo umoci oci-image-tool apache2-utils python3 openssl ca-certificates curl
+)
+missing=()
+for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "setup: all build and test dependencies are installed"

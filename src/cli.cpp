@@ -1,0 +1,184 @@
+#include "oci_push/cli.h"
+
+#include <cxxopts.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "oci_push/byte_size.h"
+#include "oci_push/error.h"
+
+namespace ocipush {
+
+namespace {
+
+constexpr unsigned kMaxJobs = 64;
+constexpr unsigned kMaxThreads = 256;
+
+cxxopts::Options make_options() {
+  cxxopts::Options o("oci-push", "Push a local container image to an OCI registry, without a daemon.");
+  o.custom_help("[push] [OPTIONS]");
+  o.positional_help("SOURCE [TARGET]");
+  // clang-format off
+  o.add_options()
+    ("t,tag", "Also tag the image TAG (repeatable)", cxxopts::value<std::vector<std::string>>(), "TAG")
+    ("registry", "Registry for the tarball's RepoTags when TARGET is omitted", cxxopts::value<std::string>(), "HOST")
+    ("image", "Image to push from a tarball holding several", cxxopts::value<std::string>(), "NAME:TAG")
+    ("format", "Manifest format: docker or oci (default: the source's)", cxxopts::value<std::string>(), "FORMAT")
+    ("username", "Registry user name (with --password-stdin)", cxxopts::value<std::string>(), "USER")
+    ("password-stdin", "Read the registry password from standard input")
+    ("j,jobs", "Blobs in flight at once (default 4)", cxxopts::value<unsigned>(), "N")
+    ("threads", "Compression threads (default: one per core)", cxxopts::value<unsigned>(), "N")
+    ("chunk-size", "Upload chunk size, at least 5MiB (default 8MiB)", cxxopts::value<std::string>(), "SIZE")
+    ("digest-file", "Write the pushed manifest digest to PATH", cxxopts::value<std::string>(), "PATH")
+    ("json", "Print a JSON summary on stdout")
+    ("q,quiet", "No progress on stderr")
+    ("v,verbose", "Show HTTP requests on stderr (secrets redacted)")
+    ("dry-run", "Compute digests and print the plan; send nothing but reads")
+    ("ca-file", "Trust the CA certificates in PATH", cxxopts::value<std::string>(), "PATH")
+    ("plain-http", "Talk plain HTTP to the registry")
+    ("insecure", "Skip TLS certificate verification")
+    ("h,help", "Show this help")
+    ("version", "Show the version")
+    ("positional", "", cxxopts::value<std::vector<std::string>>());
+  // clang-format on
+  o.parse_positional({"positional"});
+  return o;
+}
+
+const char* kHelpFooter = R"(
+SOURCE   a docker save tarball (classic layout, uncompressed layers).
+TARGET   REGISTRY[:PORT]/REPO[:TAG][@DIGEST]. Without a tag, the tags come from the tarball's RepoTags.
+         Omitted: each RepoTag is pushed under --registry HOST.
+
+Credentials: --username with --password-stdin, else docker's config.json ($DOCKER_CONFIG or ~/.docker).
+Loopback registries (localhost, 127.0.0.0/8, ::1) fall back to plain HTTP when TLS fails, as docker does.
+
+Output: the pushed REGISTRY/REPO@sha256:... on stdout (one line per repository); --json for a summary.
+Exit status: 0 success, 1 failure (nothing tagged), 2 usage error, 130 interrupted.
+)";
+
+template <typename T>
+T get_or(const cxxopts::ParseResult& r, const std::string& name, T fallback) {
+  return r.count(name) ? r[name].as<T>() : fallback;
+}
+
+nlohmann::ordered_json blob_json(const BlobOutcome& b) {
+  nlohmann::ordered_json j;
+  j["digest"] = b.descriptor.digest.str();
+  j["size"] = b.descriptor.size;
+  j["mediaType"] = b.descriptor.media_type;
+  if (b.diff_id) j["diffId"] = b.diff_id->str();
+  j["skipped"] = b.skipped;
+  return j;
+}
+
+nlohmann::ordered_json repository_json(const RepositoryResult& r, bool dry_run) {
+  nlohmann::ordered_json j;
+  j["reference"] = r.name + "@" + r.manifest_digest.str();
+  j["digest"] = r.manifest_digest.str();
+  j["mediaType"] = r.manifest_media_type;
+  j["repository"] = r.name;
+  j["tags"] = r.tags;
+  j["config"] = blob_json(r.config);
+  j["layers"] = nlohmann::ordered_json::array();
+  for (const auto& l : r.layers) j["layers"].push_back(blob_json(l));
+  j["dryRun"] = dry_run;
+  return j;
+}
+
+}  // namespace
+
+std::string help_text() {
+  auto o = make_options();
+  return o.help({""}) + kHelpFooter;
+}
+
+CliCommand parse_command_line(int argc, const char* const* argv) {
+  auto options = make_options();
+  cxxopts::ParseResult r;
+  try {
+    r = options.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw UsageError(std::string(e.what()) + " (see --help)");
+  }
+  CliCommand c;
+  if (r.count("help")) {
+    c.action = CliCommand::Action::Help;
+    return c;
+  }
+  if (r.count("version")) {
+    c.action = CliCommand::Action::Version;
+    return c;
+  }
+  auto positional = get_or<std::vector<std::string>>(r, "positional", {});
+  if (!positional.empty() && positional.front() == "push") positional.erase(positional.begin());
+  if (positional.empty()) throw UsageError("missing SOURCE (see --help)");
+  if (positional.size() > 2) throw UsageError("unexpected argument \"" + positional[2] + "\" (see --help)");
+
+  auto& p = c.push;
+  p.source = positional[0];
+  if (positional.size() == 2) p.target = positional[1];
+  p.registry = get_or<std::string>(r, "registry", "");
+  p.extra_tags = get_or<std::vector<std::string>>(r, "tag", {});
+  p.image = get_or<std::string>(r, "image", "");
+  if (r.count("format")) {
+    auto f = r["format"].as<std::string>();
+    if (f == "docker") p.format = ManifestFormat::Docker;
+    else if (f == "oci") p.format = ManifestFormat::Oci;
+    else throw UsageError("--format must be docker or oci, not \"" + f + "\"");
+  }
+  p.jobs = get_or<unsigned>(r, "jobs", p.jobs);
+  if (p.jobs == 0 || p.jobs > kMaxJobs) throw UsageError("--jobs must be between 1 and " + std::to_string(kMaxJobs));
+  p.threads = get_or<unsigned>(r, "threads", 0);
+  if (r.count("threads") && (p.threads == 0 || p.threads > kMaxThreads))
+    throw UsageError("--threads must be between 1 and " + std::to_string(kMaxThreads));
+  if (r.count("chunk-size")) {
+    p.chunk_size = parse_byte_size(r["chunk-size"].as<std::string>());
+    if (p.chunk_size < kMinChunkSize)
+      throw UsageError("--chunk-size must be at least 5MiB (registries such as ECR refuse smaller chunks)");
+  }
+  p.dry_run = r.count("dry-run") > 0;
+  p.plain_http = r.count("plain-http") > 0;
+  p.tls.insecure = r.count("insecure") > 0;
+  p.tls.ca_file = get_or<std::string>(r, "ca-file", "");
+  if (p.plain_http && (p.tls.insecure || !p.tls.ca_file.empty()))
+    throw UsageError("--plain-http does not go with --insecure or --ca-file");
+
+  c.username = get_or<std::string>(r, "username", "");
+  c.password_stdin = r.count("password-stdin") > 0;
+  if (c.password_stdin && c.username.empty()) throw UsageError("--password-stdin needs --username");
+  if (!c.username.empty() && !c.password_stdin) throw UsageError("--username needs --password-stdin");
+  c.json = r.count("json") > 0;
+  c.quiet = r.count("quiet") > 0;
+  c.verbose = r.count("verbose") > 0;
+  c.digest_file = get_or<std::string>(r, "digest-file", "");
+  return c;
+}
+
+std::string format_push_result(const PushResult& result, bool json) {
+  if (json) {
+    if (result.repositories.size() == 1) return repository_json(result.repositories[0], result.dry_run).dump(2) + "\n";
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& r : result.repositories) list.push_back(repository_json(r, result.dry_run));
+    return list.dump(2) + "\n";
+  }
+  std::ostringstream out;
+  for (const auto& r : result.repositories) {
+    if (result.dry_run) {
+      auto line = [&](const char* kind, const BlobOutcome& b) {
+        out << kind << " " << b.descriptor.digest.str() << " " << b.descriptor.size << " "
+            << (b.skipped ? "exists" : "upload") << "\n";
+      };
+      for (const auto& l : r.layers) line("layer", l);
+      line("config", r.config);
+      out << "manifest " << r.manifest_digest.str() << " " << r.name;
+      for (const auto& t : r.tags) out << " " << t;
+      out << "\n";
+    } else {
+      out << r.name << "@" << r.manifest_digest.str() << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace ocipush

@@ -1,0 +1,131 @@
+#include "oci_push/docker_config.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "oci_push/base64.h"
+#include "oci_push/error.h"
+#include "quoted.h"
+
+namespace ocipush {
+namespace {
+
+using nlohmann::json;
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// "https://host:5000/v1/" -> "host:5000", the way docker's ConvertToHostname does.
+std::string key_host(std::string_view key) {
+  for (std::string_view scheme : {"https://", "http://"}) {
+    if (key.starts_with(scheme)) {
+      key.remove_prefix(scheme.size());
+      break;
+    }
+  }
+  return to_lower(key.substr(0, key.find('/')));
+}
+
+// Docker Hub goes by several names; credentials saved under any of them serve all.
+std::string canonical_host(std::string host) {
+  if (host == "index.docker.io" || host == "registry-1.docker.io") return "docker.io";
+  return host;
+}
+
+// Keys for `registry`, best first: the exact key, docker's own key for Docker Hub, then any host match.
+std::vector<std::string> matching_keys(const json& auths, std::string_view registry) {
+  const std::string wanted = canonical_host(key_host(registry));
+  std::vector<std::string> exact, hub, others;
+  for (const auto& [key, value] : auths.items()) {
+    if (canonical_host(key_host(key)) != wanted) continue;
+    if (key == registry) {
+      exact.push_back(key);
+    } else if (key == "https://index.docker.io/v1/") {
+      hub.push_back(key);
+    } else {
+      others.push_back(key);
+    }
+  }
+  exact.insert(exact.end(), hub.begin(), hub.end());
+  exact.insert(exact.end(), others.begin(), others.end());
+  return exact;
+}
+
+class EntryReader {
+ public:
+  EntryReader(std::string_view source, const std::string& key) : source_(source), key_(key) {}
+
+  Credentials read(const json& entry) const {
+    if (!entry.is_object()) fail("is not an object");
+    Credentials creds;
+    const std::string auth = string_field(entry, "auth");
+    if (!auth.empty()) {
+      std::tie(creds.username, creds.password) = decode_auth(auth);
+    } else {
+      creds.username = string_field(entry, "username");
+      creds.password = string_field(entry, "password");
+    }
+    creds.identity_token = string_field(entry, "identitytoken");
+    return creds;
+  }
+
+ private:
+  [[noreturn]] void fail(std::string_view why) const {
+    throw Error(fmt::format("{}: the \"auths\" entry {} {}", source_, detail::in_quotes(key_), why));
+  }
+
+  std::string string_field(const json& entry, const char* field) const {
+    const auto it = entry.find(field);
+    if (it == entry.end() || it->is_null()) return {};
+    if (!it->is_string()) fail(fmt::format("has a \"{}\" that is not a string", field));
+    return it->get<std::string>();
+  }
+
+  std::pair<std::string, std::string> decode_auth(const std::string& auth) const {
+    // Never echo the value itself: it is a password.
+    const auto decoded = base64_decode(auth);
+    if (!decoded) fail("has an \"auth\" that is not valid base64");
+    const size_t colon = decoded->find(':');
+    if (colon == std::string::npos) fail("has an \"auth\" that does not decode to user:password");
+    return {decoded->substr(0, colon), decoded->substr(colon + 1)};
+  }
+
+  std::string_view source_;
+  const std::string& key_;
+};
+
+json parse_json(std::string_view text, std::string_view source_name) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw Error(fmt::format("{}: invalid JSON: {}", source_name, e.what()));
+  }
+}
+
+}  // namespace
+
+std::optional<Credentials> lookup_docker_config(std::string_view config_json, std::string_view registry,
+                                                std::string_view source_name) {
+  const json config = parse_json(config_json, source_name);
+  if (!config.is_object()) throw Error(fmt::format("{}: invalid config: the top level is not an object", source_name));
+  const auto auths = config.find("auths");
+  if (auths == config.end() || auths->is_null()) return std::nullopt;
+  if (!auths->is_object()) throw Error(fmt::format("{}: invalid config: \"auths\" is not an object", source_name));
+
+  // An entry with nothing in it (docker writes these when a credential helper holds the secret) is
+  // skipped so that another key for the same host can still supply credentials.
+  for (const auto& key : matching_keys(*auths, registry)) {
+    Credentials creds = EntryReader(source_name, key).read(auths->at(key));
+    if (!creds.empty()) return creds;
+  }
+  return std::nullopt;
+}
+
+}  // namespace ocipush

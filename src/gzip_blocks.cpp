@@ -1,0 +1,83 @@
+#include "oci_push/gzip_blocks.h"
+
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
+
+#include <memory>
+#include <vector>
+
+#include "oci_push/error.h"
+
+namespace ocipush {
+
+namespace {
+
+// The largest level buffer ISA-L wants at any level, so the same buffer serves every level and the
+// output never depends on how much scratch memory a thread happened to have.
+constexpr size_t kLevelBufSize = ISAL_DEF_LVL3_DEFAULT;
+
+struct ThreadScratch {
+  std::unique_ptr<uint8_t[]> level_buf = std::make_unique<uint8_t[]>(kLevelBufSize);
+};
+
+}  // namespace
+
+std::string_view gzip_header() {
+  static constexpr char kHeader[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, '\xff'};
+  return std::string_view(kHeader, sizeof kHeader);
+}
+
+void deflate_block(const void* data, size_t size, bool last, int level, std::string& out) {
+  if (level < ISAL_DEF_MIN_LEVEL || level > ISAL_DEF_MAX_LEVEL)
+    throw Error("gzip level " + std::to_string(level) + " is out of range 0.." + std::to_string(ISAL_DEF_MAX_LEVEL));
+  thread_local ThreadScratch scratch;
+  // Stateless deflate never expands past the input plus stored-block headers.
+  const size_t bound = size + (size >> 12) + 1024;
+  const size_t start = out.size();
+  out.resize(start + bound);
+
+  isal_zstream stream;
+  isal_deflate_stateless_init(&stream);
+  stream.level = static_cast<uint32_t>(level);
+  stream.level_buf = level == 0 ? nullptr : scratch.level_buf.get();
+  stream.level_buf_size = level == 0 ? 0 : static_cast<uint32_t>(kLevelBufSize);
+  stream.gzip_flag = IGZIP_DEFLATE;
+  stream.end_of_stream = last ? 1 : 0;
+  stream.flush = last ? NO_FLUSH : FULL_FLUSH;
+  stream.next_in = static_cast<uint8_t*>(const_cast<void*>(data));
+  stream.avail_in = static_cast<uint32_t>(size);
+  stream.next_out = reinterpret_cast<uint8_t*>(out.data() + start);
+  stream.avail_out = static_cast<uint32_t>(bound);
+  int rc = isal_deflate_stateless(&stream);
+  if (rc != COMP_OK) throw Error("gzip compression failed (ISA-L code " + std::to_string(rc) + ")");
+  out.resize(start + stream.total_out);
+}
+
+uint32_t gzip_crc32(uint32_t crc, const void* data, size_t size) {
+  return crc32_gzip_refl(crc, static_cast<const unsigned char*>(data), size);
+}
+
+std::string gzip_trailer(uint32_t crc, uint64_t uncompressed_size) {
+  std::string t(8, '\0');
+  auto isize = static_cast<uint32_t>(uncompressed_size);  // modulo 2^32, as RFC 1952 says
+  for (int i = 0; i < 4; ++i) {
+    t[i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+    t[4 + i] = static_cast<char>((isize >> (8 * i)) & 0xff);
+  }
+  return t;
+}
+
+std::string gzip_compress(std::string_view data, int level, size_t block_size) {
+  std::string out(gzip_header());
+  uint32_t crc = gzip_crc32(0, data.data(), data.size());
+  size_t offset = 0;
+  do {
+    size_t n = std::min(block_size, data.size() - offset);
+    deflate_block(data.data() + offset, n, offset + n == data.size(), level, out);
+    offset += n;
+  } while (offset < data.size());
+  out += gzip_trailer(crc, data.size());
+  return out;
+}
+
+}  // namespace ocipush

@@ -1,0 +1,82 @@
+// oci-push: the thin shell over the library. Errors become one line and an exit status here, only here.
+#include <curl/curl.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "oci_push/cli.h"
+#include "oci_push/error.h"
+#include "oci_push/pusher.h"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+void on_signal(int) { ocipush::request_stop(); }
+
+std::string read_password_from_stdin() {
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) throw ocipush::UsageError("--password-stdin: standard input holds no password");
+  return password;
+}
+
+void write_digest_file(const std::string& path, const ocipush::PushResult& result) {
+  std::ofstream out(path, std::ios::trunc);
+  for (const auto& r : result.repositories) out << r.manifest_digest.str() << "\n";
+  if (!out.flush()) throw ocipush::Error(path + ": cannot write the digest file");
+}
+
+int run(int argc, char** argv) {
+  using namespace ocipush;
+  auto command = parse_command_line(argc, argv);
+  if (command.action == CliCommand::Action::Help) {
+    std::cout << help_text();
+    return 0;
+  }
+  if (command.action == CliCommand::Action::Version) {
+    std::cout << "oci-push " << OCI_PUSH_VERSION << "\n";
+    return 0;
+  }
+  if (command.password_stdin) command.push.credentials = Credentials{command.username, read_password_from_stdin(), ""};
+
+  auto progress = make_progress(command.quiet, stderr);
+  HttpLogger http_log;
+  if (command.verbose) http_log = [&](const std::string& line) { progress->event(line); };
+  auto result = push_image(command.push, *progress, http_log);
+  std::cout << format_push_result(result, command.json) << std::flush;
+  if (!command.digest_file.empty()) write_digest_file(command.digest_file, result);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  struct sigaction action = {};
+  action.sa_handler = on_signal;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  int status;
+  try {
+    status = run(argc, argv);
+  } catch (const ocipush::Interrupted&) {
+    std::fprintf(stderr, "oci-push: error: interrupted; nothing was tagged\n");
+    status = kExitInterrupted;
+  } catch (const ocipush::UsageError& e) {
+    std::fprintf(stderr, "oci-push: error: %s\n", e.what());
+    status = kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "oci-push: error: %s\n", e.what());
+    status = kExitFailure;
+  }
+  curl_global_cleanup();
+  return status;
+}

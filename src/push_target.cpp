@@ -1,0 +1,73 @@
+#include "oci_push/push_target.h"
+
+#include <algorithm>
+
+#include "oci_push/error.h"
+#include "oci_push/reference.h"
+
+namespace ocipush {
+
+namespace {
+
+void add_tag(std::vector<std::string>& tags, const std::string& tag) {
+  if (!is_valid_tag(tag)) throw UsageError("invalid tag \"" + tag + "\"");
+  if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
+}
+
+// RepoTags entries as the tarball records them ("app:1.0", "localhost:5000/app:1.0").
+Reference parse_repo_tag(const std::string& repo_tag) {
+  try {
+    return parse_reference(repo_tag);
+  } catch (const Error& e) {
+    throw Error(std::string("the tarball's RepoTags entry is not a valid reference: ") + e.what());
+  }
+}
+
+PushTarget& target_for(std::vector<PushTarget>& targets, const Reference& ref) {
+  for (auto& t : targets)
+    if (t.registry == ref.registry && t.repository == ref.repository) return t;
+  targets.push_back({ref.registry, ref.api_host(), ref.repository, {}, ref.digest});
+  return targets.back();
+}
+
+}  // namespace
+
+std::vector<PushTarget> resolve_push_targets(std::string_view target, std::string_view registry,
+                                             const std::vector<std::string>& extra_tags,
+                                             const std::vector<std::string>& repo_tags) {
+  std::vector<PushTarget> targets;
+  if (!target.empty()) {
+    if (!registry.empty()) throw UsageError("--registry applies only when TARGET is omitted");
+    Reference ref = parse_reference(target);
+    auto& t = target_for(targets, ref);
+    if (ref.tag) {
+      add_tag(t.tags, *ref.tag);
+    } else if (!ref.digest) {
+      for (const auto& repo_tag : repo_tags)
+        if (auto tag = parse_repo_tag(repo_tag).tag) add_tag(t.tags, *tag);
+    }
+  } else {
+    if (registry.empty()) throw UsageError("no TARGET: give REGISTRY/REPO[:TAG], or --registry HOST to use the tarball's RepoTags");
+    if (repo_tags.empty()) throw Error("no TARGET given and the tarball records no RepoTags: give REGISTRY/REPO:TAG");
+    Reference host = parse_reference(std::string(registry) + "/placeholder");
+    if (host.registry != registry) throw UsageError("--registry \"" + std::string(registry) + "\" is not a registry host");
+    for (const auto& repo_tag : repo_tags) {
+      Reference ref = parse_repo_tag(repo_tag);
+      ref.registry = host.registry;
+      // "ubuntu:22.04" was normalised to library/ubuntu for Docker Hub only; keep the name as written.
+      if (ref.repository.starts_with("library/") && repo_tag.find("library/") == std::string::npos)
+        ref.repository = ref.repository.substr(8);
+      auto& t = target_for(targets, ref);
+      t.api_host = host.api_host();
+      if (ref.tag) add_tag(t.tags, *ref.tag);
+    }
+  }
+  for (auto& t : targets) {
+    for (const auto& tag : extra_tags) add_tag(t.tags, tag);
+    if (t.tags.empty() && !t.digest)
+      throw Error("no tag for " + t.name() + ": TARGET names none and the tarball records no RepoTags; add :TAG or -t TAG");
+  }
+  return targets;
+}
+
+}  // namespace ocipush

@@ -1,0 +1,317 @@
+#include "oci_push/registry_client.h"
+
+#include <curl/curl.h>
+
+#include <nlohmann/json.hpp>
+
+#include "oci_push/base64.h"
+#include "oci_push/manifest.h"
+#include "oci_push/reference.h"
+
+namespace ocipush {
+
+namespace {
+
+constexpr int kMaxRedirects = 5;
+constexpr size_t kMaxManifestSize = 4 << 20;  // the distribution spec's own limit is 4 MiB
+constexpr size_t kMaxTokenResponse = 1 << 20;
+constexpr auto kDefaultTokenLifetime = std::chrono::seconds(60);
+
+const char* const kManifestAccept =
+    "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json";
+
+std::string url_escape(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      static const char* hex = "0123456789ABCDEF";
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string with_query(const std::string& url, const std::string& param) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
+}
+
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+std::string origin_host(std::string_view url) {
+  auto origin = url_origin(url);
+  auto sep = origin.find("://");
+  return sep == std::string::npos ? std::string() : origin.substr(sep + 3);
+}
+
+}  // namespace
+
+std::string url_origin(std::string_view url) {
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos) return {};
+  auto end = url.find_first_of("/?#", sep + 3);
+  return std::string(url.substr(0, end));
+}
+
+std::string resolve_location(std::string_view base_url, std::string_view location) {
+  if (location.starts_with("http://") || location.starts_with("https://")) return std::string(location);
+  if (location.starts_with("//")) {
+    auto sep = base_url.find("://");
+    return std::string(base_url.substr(0, sep + 1)) + std::string(location);
+  }
+  std::string origin = url_origin(base_url);
+  if (location.starts_with("/")) return origin + std::string(location);
+  return origin + "/" + std::string(location);
+}
+
+std::string describe_registry_error(long status, std::string_view body) {
+  std::string out = "HTTP " + std::to_string(status);
+  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {
+    for (const auto& e : j["errors"]) {
+      if (!e.is_object()) continue;
+      out += ": ";
+      if (e.contains("code") && e["code"].is_string()) out += e["code"].get<std::string>();
+      if (e.contains("message") && e["message"].is_string()) out += " " + e["message"].get<std::string>();
+      if (e.contains("detail") && e["detail"].is_string()) out += " (" + e["detail"].get<std::string>() + ")";
+    }
+    return out;
+  }
+  // A short plain-text body may say more than the status; a long or binary one would flood the line.
+  std::string text;
+  for (char c : body.substr(0, 200)) text += (c == '\n' || c == '\r') ? ' ' : c;
+  bool printable = !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+  if (printable) out += ": " + text;
+  return out;
+}
+
+RegistryClient::RegistryClient(HttpClient& http, std::string registry_host, RegistryOptions options)
+    : http_(http), host_(std::move(registry_host)), options_(std::move(options)) {
+  base_url_ = (options_.plain_http ? "http://" : "https://") + host_;
+}
+
+void RegistryClient::ping() {
+  HttpResponse response;
+  try {
+    response = http_.send({"GET", base_url_ + "/v2/", {}, {}, 64 << 10});
+  } catch (const NetworkError& e) {
+    // Docker treats loopback registries as insecure ones: try plain HTTP when TLS cannot be spoken.
+    if (options_.plain_http || !is_loopback_registry(host_) || e.kind() == NetworkError::Kind::Connect) throw;
+    base_url_ = "http://" + host_;
+    response = http_.send({"GET", base_url_ + "/v2/", {}, {}, 64 << 10});
+  }
+  if (response.status == 401) {
+    std::lock_guard lock(auth_mutex_);
+    for (const auto& header : response.all_headers("www-authenticate"))
+      for (auto& c : parse_www_authenticate(header))
+        if (c.scheme == "bearer" || (c.scheme == "basic" && !challenge_)) challenge_ = c;
+    if (!challenge_) throw Error("registry " + host_ + " answered 401 to GET /v2/ without a usable WWW-Authenticate challenge");
+    return;
+  }
+  if (response.status != 200) fail("GET /v2/ (is this a registry?)", response);
+}
+
+void RegistryClient::add_authorization(HttpRequest& request, const std::string& repo) {
+  // Credentials go only to the registry itself, never to storage a Location pointed at.
+  if (origin_host(request.url) != origin_host(base_url_)) return;
+  std::lock_guard lock(auth_mutex_);
+  if (!challenge_) return;
+  std::string value;
+  if (challenge_->scheme == "basic") {
+    if (!options_.credentials || options_.credentials->empty()) return;
+    value = "Basic " + base64_encode(options_.credentials->username + ":" + options_.credentials->password);
+  } else {
+    std::string scope = "repository:" + repo + ":" + options_.actions;
+    auto it = tokens_.find(scope);
+    if (it == tokens_.end() || it->second.expires <= std::chrono::steady_clock::now()) return;
+    value = "Bearer " + it->second.value;
+  }
+  if (request.url.starts_with("http://") && !is_loopback_registry(host_))
+    throw Error("refusing to send credentials over plain HTTP to " + host_ + " (use HTTPS)");
+  request.headers.push_back({"Authorization", value});
+}
+
+std::string RegistryClient::fetch_bearer_token(const AuthChallenge& challenge, const std::string& scope) {
+  auto realm = challenge.params.find("realm");
+  if (realm == challenge.params.end() || realm->second.empty())
+    throw Error("registry " + host_ + " asked for a Bearer token but named no realm");
+  std::string url = realm->second;
+  if (!url.starts_with("https://") && !url.starts_with("http://"))
+    throw Error("registry " + host_ + " named a token realm that is not http(s): " + url);
+  if (auto service = challenge.params.find("service"); service != challenge.params.end())
+    url = with_query(url, "service=" + url_escape(service->second));
+  url = with_query(url, "scope=" + url_escape(scope));
+  HttpRequest request{"GET", url, {}, {}, kMaxTokenResponse};
+  if (options_.credentials && !options_.credentials->empty()) {
+    if (url.starts_with("http://") && !is_loopback_registry(origin_host(url)))
+      throw Error("refusing to send credentials over plain HTTP to token server " + url_origin(url));
+    request.headers.push_back({"Authorization", "Basic " + base64_encode(options_.credentials->username + ":" +
+                                                                          options_.credentials->password)});
+  }
+  auto response = http_.send(request);
+  if (response.status != 200)
+    throw Error("token server " + url_origin(url) + " refused a token for " + scope + ": " +
+                describe_registry_error(response.status, response.body));
+  auto j = nlohmann::json::parse(response.body, nullptr, false);
+  std::string token;
+  if (j.is_object()) {
+    if (j.contains("token") && j["token"].is_string()) token = j["token"].get<std::string>();
+    else if (j.contains("access_token") && j["access_token"].is_string()) token = j["access_token"].get<std::string>();
+  }
+  if (token.empty()) throw Error("token server " + url_origin(url) + " answered without a token");
+  auto lifetime = kDefaultTokenLifetime;
+  if (j.contains("expires_in") && j["expires_in"].is_number_integer() && j["expires_in"].get<int64_t>() > 0)
+    lifetime = std::chrono::seconds(j["expires_in"].get<int64_t>());
+  // Renew a little early so a token never expires between our check and the registry's.
+  tokens_[scope] = {token, std::chrono::steady_clock::now() + lifetime * 9 / 10};
+  return token;
+}
+
+void RegistryClient::refresh_authorization(const HttpResponse& unauthorized, const std::string& repo) {
+  std::lock_guard lock(auth_mutex_);
+  for (const auto& header : unauthorized.all_headers("www-authenticate"))
+    for (auto& c : parse_www_authenticate(header))
+      if (c.scheme == "bearer" || c.scheme == "basic") challenge_ = c;
+  if (!challenge_ || challenge_->scheme != "bearer") return;
+  fetch_bearer_token(*challenge_, "repository:" + repo + ":" + options_.actions);
+}
+
+HttpResponse RegistryClient::send_following_redirects(HttpRequest request) {
+  for (int hop = 0;; ++hop) {
+    auto response = http_.send(request);
+    if (!is_redirect(response.status)) return response;
+    auto location = response.header("location");
+    if (!location || hop >= kMaxRedirects) return response;
+    std::string next = resolve_location(request.url, *location);
+    if (!next.starts_with("https://") && !next.starts_with("http://"))
+      throw Error("registry " + host_ + " redirected to a non-HTTP URL; refusing to follow");
+    if (origin_host(next) != origin_host(request.url)) {
+      std::erase_if(request.headers, [](const HttpHeader& h) {
+        return h.name == "Authorization" || h.name == "authorization";
+      });
+    }
+    if (response.status == 303) {
+      request.method = request.method == "HEAD" ? "HEAD" : "GET";
+      request.body = {};
+    }
+    request.url = next;
+  }
+}
+
+HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo) {
+  const auto headers = request.headers;
+  add_authorization(request, repo);
+  auto response = send_following_redirects(request);
+  if (response.status != 401) return response;
+  refresh_authorization(response, repo);
+  request.headers = headers;
+  add_authorization(request, repo);
+  return send_following_redirects(request);
+}
+
+void RegistryClient::fail(const std::string& what, const HttpResponse& response) const {
+  std::string hint;
+  if (response.status == 401)
+    hint = options_.credentials ? " (credentials rejected)"
+                                : " (no credentials: use --username/--password-stdin or a docker config.json)";
+  throw Error("registry " + host_ + " refused " + what + ": " +
+              describe_registry_error(response.status, response.body) + hint);
+}
+
+std::optional<uint64_t> RegistryClient::blob_size(const std::string& repo, const Digest& digest) {
+  auto response = send({"HEAD", base_url_ + "/v2/" + repo + "/blobs/" + digest.str(), {}, {}, 0}, repo);
+  if (response.status == 404) return std::nullopt;
+  if (response.status != 200) fail("HEAD blob " + digest.str() + " in " + repo, response);
+  auto length = response.header("content-length");
+  try {
+    return length ? std::stoull(*length) : 0;
+  } catch (const std::exception&) {
+    throw Error("registry " + host_ + " answered HEAD blob " + digest.str() + " with a bad Content-Length");
+  }
+}
+
+std::string RegistryClient::start_upload(const std::string& repo) {
+  auto response = send({"POST", base_url_ + "/v2/" + repo + "/blobs/uploads/", {}, {}, 64 << 10}, repo);
+  if (response.status != 202 && response.status != 201 && response.status != 204)
+    fail("starting a blob upload to " + repo, response);
+  auto location = response.header("location");
+  if (!location || location->empty()) throw Error("registry " + host_ + " started an upload without a Location");
+  return resolve_location(base_url_, *location);
+}
+
+std::string RegistryClient::upload_chunk(const std::string& repo, const std::string& upload_url, uint64_t offset,
+                                         std::string_view chunk) {
+  HttpRequest request{"PATCH", upload_url,
+                      {{"Content-Type", "application/octet-stream"},
+                       {"Content-Range", std::to_string(offset) + "-" + std::to_string(offset + chunk.size() - 1)}},
+                      chunk, 64 << 10};
+  auto response = send(request, repo);
+  // The spec says 202; ECR answers 201; some proxies 204. The offset is tracked here, not read back,
+  // because ECR's Range header stops advancing after the first chunk.
+  if (response.status != 202 && response.status != 201 && response.status != 204)
+    fail("upload chunk at offset " + std::to_string(offset) + " in " + repo, response);
+  auto location = response.header("location");
+  return location && !location->empty() ? resolve_location(base_url_, *location) : upload_url;
+}
+
+void RegistryClient::finish_upload(const std::string& repo, const std::string& upload_url, const Digest& digest,
+                                   std::string_view data) {
+  HttpRequest request{"PUT", with_query(upload_url, "digest=" + url_escape(digest.str())),
+                      {{"Content-Type", "application/octet-stream"}}, data, 64 << 10};
+  auto response = send(request, repo);
+  if (response.status != 201 && response.status != 204 && response.status != 202)
+    fail("finishing upload of " + digest.str() + " to " + repo, response);
+}
+
+void RegistryClient::cancel_upload(const std::string& repo, const std::string& upload_url) noexcept {
+  try {
+    send({"DELETE", upload_url, {}, {}, 64 << 10}, repo);
+  } catch (...) {
+    // Best effort: the registry expires abandoned sessions on its own.
+  }
+}
+
+void RegistryClient::put_blob(const std::string& repo, const Digest& digest, std::string_view data) {
+  auto url = start_upload(repo);
+  finish_upload(repo, url, digest, data);
+}
+
+std::string RegistryClient::get_blob(const std::string& repo, const Digest& digest, size_t max_size) {
+  auto response = send({"GET", base_url_ + "/v2/" + repo + "/blobs/" + digest.str(), {}, {}, max_size}, repo);
+  if (response.status != 200) fail("GET blob " + digest.str() + " from " + repo, response);
+  if (sha256_of(response.body) != digest)
+    throw Error("registry " + host_ + " served blob " + digest.str() + " with other content");
+  return response.body;
+}
+
+std::optional<std::string> RegistryClient::put_manifest(const std::string& repo, const std::string& reference,
+                                                        std::string_view media_type, std::string_view body) {
+  HttpRequest request{"PUT", base_url_ + "/v2/" + repo + "/manifests/" + reference,
+                      {{"Content-Type", std::string(media_type)}}, body, 64 << 10};
+  auto response = send(request, repo);
+  if (response.status != 201 && response.status != 200 && response.status != 202 && response.status != 204)
+    fail("manifest " + repo + ":" + reference, response);
+  return response.header("docker-content-digest");
+}
+
+std::optional<FetchedManifest> RegistryClient::get_manifest(const std::string& repo, const std::string& reference) {
+  auto response = send({"GET", base_url_ + "/v2/" + repo + "/manifests/" + reference,
+                        {{"Accept", kManifestAccept}}, {}, kMaxManifestSize},
+                       repo);
+  if (response.status == 404) return std::nullopt;
+  if (response.status != 200) fail("GET manifest " + repo + ":" + reference, response);
+  FetchedManifest m;
+  m.body = std::move(response.body);
+  m.digest = sha256_of(m.body);
+  m.media_type = response.header("content-type").value_or("");
+  if (auto sep = m.media_type.find(';'); sep != std::string::npos) m.media_type.resize(sep);
+  return m;
+}
+
+}  // namespace ocipush
