@@ -33,7 +33,7 @@ void write_digest_file(const std::string& path, const ocipush::PushResult& resul
   if (!out.flush()) throw ocipush::Error(path + ": cannot write the digest file");
 }
 
-int run(int argc, char** argv) {
+int run_push(int argc, char** argv) {
   using namespace ocipush;
   auto command = parse_command_line(argc, argv);
   if (command.action == CliCommand::Action::Help) {
@@ -44,7 +44,7 @@ int run(int argc, char** argv) {
     std::cout << "oci-push " << OCI_PUSH_VERSION << "\n";
     return 0;
   }
-  if (command.password_stdin) command.push.credentials = Credentials{command.username, read_password_from_stdin(), ""};
+  if (command.password_stdin) command.push.auth.credentials = Credentials{command.username, read_password_from_stdin(), ""};
 
   auto progress = make_progress(command.quiet, stderr);
   HttpLogger http_log;
@@ -53,6 +53,11 @@ int run(int argc, char** argv) {
   std::cout << format_push_result(result, command.json) << std::flush;
   if (!command.digest_file.empty()) write_digest_file(command.digest_file, result);
   return 0;
+}
+
+// Subcommands other than push each live in a file of their own (cli_*.cpp).
+int run(int argc, char** argv) {
+  return run_push(argc, argv);
 }
 
 }  // namespace

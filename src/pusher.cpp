@@ -5,7 +5,6 @@
 #include <thread>
 
 #include "oci_push/blob_pipeline.h"
-#include "oci_push/credential_store.h"
 #include "oci_push/curl_http_client.h"
 #include "oci_push/docker_archive.h"
 #include "oci_push/error.h"
@@ -214,10 +213,11 @@ PushResult push_image(const PushOptions& options, Progress& progress, const Http
     for (const auto& target : targets) {
       RegistryOptions registry_options;
       registry_options.plain_http = options.plain_http;
-      registry_options.credentials = options.credentials ? options.credentials : find_stored_credentials(target.registry);
+      registry_options.credentials = resolve_credentials(target.registry, options.auth, http);
       registry_options.actions = options.dry_run ? "pull" : "pull,push";
       RegistryClient client(http, target.api_host, registry_options);
       client.ping();
+      if (!options.dry_run) prepare_repository(target.registry, target.repository, options.auth, http);
       progress.event(std::string(options.dry_run ? "planning push of " : "pushing ") + options.source + " to " +
                      target.name() + " (" + client.base_url() + ")");
       auto known = layers_known_by_registry(client, target);

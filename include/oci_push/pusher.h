@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "oci_push/docker_config.h"
+#include "oci_push/credential_resolver.h"
 #include "oci_push/http_client.h"
 #include "oci_push/manifest.h"
 #include "oci_push/progress.h"
@@ -23,7 +23,7 @@ struct PushOptions {
   std::vector<std::string> extra_tags;
   std::string image;     // --image NAME:TAG
   std::optional<ManifestFormat> format;
-  std::optional<Credentials> credentials;  // from the command line; else config.json is consulted
+  AuthOptions auth;
   unsigned jobs = 4;
   unsigned threads = 0;  // 0: one per core
   uint64_t chunk_size = kDefaultChunkSize;
