@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev libfmt-dev libisal-dev zlib1g-dev
+  libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev libfmt-dev libisal-dev libzstd-dev zlib1g-dev
   libgtest-dev
   # integration tests: a real registry, an independent client, fixture tools, htpasswd, Debian's python
   docker-registry skopeo umoci oci-image-tool apache2-utils python3 openssl ca-certificates curl

@@ -60,7 +60,8 @@ CompressedDigests gzip_stream(const ByteSource& source, ThreadPool& pool, int le
   return result;
 }
 
-Digest hash_source(const ByteSource& source, const ProgressCallback& progress, const std::atomic<bool>& stop) {
+Digest hash_source(const ByteSource& source, const ProgressCallback& progress, const std::atomic<bool>& stop,
+                   const ByteSink& sink) {
   Sha256 hash;
   std::string buffer(kHashBlockSize, '\0');
   uint64_t offset = 0;
@@ -71,6 +72,7 @@ Digest hash_source(const ByteSource& source, const ProgressCallback& progress, c
     size_t got = source.read_at(offset, buffer.data(), want);
     if (got != want) throw Error(source.name() + ": ends early at byte " + std::to_string(offset + got));
     hash.update(buffer.data(), got);
+    if (sink) sink(std::string_view(buffer.data(), got));
     offset += got;
     if (progress) progress(offset);
   }
@@ -86,19 +88,19 @@ ChunkedUpload::~ChunkedUpload() {
 
 void ChunkedUpload::write(std::string_view data) {
   buffer_.append(data);
-  if (buffer_.size() >= chunk_size_) send_buffer();
+  while (buffer_.size() >= chunk_size_) send(chunk_size_);
 }
 
-void ChunkedUpload::send_buffer() {
-  if (buffer_.empty()) return;
+void ChunkedUpload::send(size_t size) {
+  if (size == 0) return;
   if (url_.empty()) url_ = client_.start_upload(repo_);
-  url_ = client_.upload_chunk(repo_, url_, offset_, buffer_);
-  offset_ += buffer_.size();
-  buffer_.clear();
+  url_ = client_.upload_chunk(repo_, url_, offset_, std::string_view(buffer_).substr(0, size));
+  offset_ += size;
+  buffer_.erase(0, size);
 }
 
 void ChunkedUpload::finish(const Digest& digest) {
-  send_buffer();
+  send(buffer_.size());
   if (url_.empty()) url_ = client_.start_upload(repo_);  // an empty blob: no chunk at all
   client_.finish_upload(repo_, url_, digest);
   finished_ = true;

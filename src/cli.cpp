@@ -22,7 +22,9 @@ cxxopts::Options make_options() {
   o.add_options()
     ("t,tag", "Also tag the image TAG (repeatable)", cxxopts::value<std::vector<std::string>>(), "TAG")
     ("registry", "Registry for the tarball's RepoTags when TARGET is omitted", cxxopts::value<std::string>(), "HOST")
-    ("image", "Image to push from a tarball holding several", cxxopts::value<std::string>(), "NAME:TAG")
+    ("image", "Image to push from a source holding several", cxxopts::value<std::string>(), "NAME:TAG")
+    ("platform", "Push only this platform's image of a multi-platform index", cxxopts::value<std::string>(), "OS/ARCH[/VARIANT]")
+    ("all", "Push every image of the source, each to TARGET/NAME:TAG")
     ("format", "Manifest format: docker or oci (default: the source's)", cxxopts::value<std::string>(), "FORMAT")
     ("username", "Registry user name (with --password-stdin)", cxxopts::value<std::string>(), "USER")
     ("password-stdin", "Read the registry password from standard input")
@@ -46,9 +48,13 @@ cxxopts::Options make_options() {
 }
 
 const char* kHelpFooter = R"(
-SOURCE   a docker save tarball (classic layout, uncompressed layers).
-TARGET   REGISTRY[:PORT]/REPO[:TAG][@DIGEST]. Without a tag, the tags come from the tarball's RepoTags.
-         Omitted: each RepoTag is pushed under --registry HOST.
+SOURCE   detected by content: a docker save tarball (classic or Docker 25+), an OCI layout directory,
+         an oci-archive; or forced: oci:DIR[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:NAME:TAG].
+TARGET   REGISTRY[:PORT]/REPO[:TAG][@DIGEST]. Without a tag, the tags come from the source's names
+         (RepoTags, org.opencontainers.image.ref.name). Omitted: each name is pushed under --registry HOST.
+         With --all: REGISTRY/PREFIX, and each image goes to PREFIX/NAME:TAG.
+
+oci-push inspect SOURCE [--json]   lists the images, platforms and layers inside SOURCE.
 
 Credentials: --username with --password-stdin, else docker's config.json ($DOCKER_CONFIG or ~/.docker).
 Loopback registries (localhost, 127.0.0.0/8, ::1) fall back to plain HTTP when TLS fails, as docker does.
@@ -69,21 +75,54 @@ nlohmann::ordered_json blob_json(const BlobOutcome& b) {
   j["mediaType"] = b.descriptor.media_type;
   if (b.diff_id) j["diffId"] = b.diff_id->str();
   j["skipped"] = b.skipped;
+  if (b.foreign) j["foreign"] = true;
   return j;
+}
+
+// The parts of a pushed manifest that are not its reference: config and layers, or its manifests.
+void add_manifest_json(nlohmann::ordered_json& j, const ManifestResult& m) {
+  if (m.platform) j["platform"] = m.platform->str();
+  if (m.manifests.empty()) {
+    j["config"] = blob_json(m.config);
+    j["layers"] = nlohmann::ordered_json::array();
+    for (const auto& l : m.layers) j["layers"].push_back(blob_json(l));
+    return;
+  }
+  j["manifests"] = nlohmann::ordered_json::array();
+  for (const auto& child : m.manifests) {
+    nlohmann::ordered_json c;
+    c["digest"] = child.digest.str();
+    c["mediaType"] = child.media_type;
+    c["size"] = child.size;
+    add_manifest_json(c, child);
+    j["manifests"].push_back(c);
+  }
 }
 
 nlohmann::ordered_json repository_json(const RepositoryResult& r, bool dry_run) {
   nlohmann::ordered_json j;
-  j["reference"] = r.name + "@" + r.manifest_digest.str();
-  j["digest"] = r.manifest_digest.str();
-  j["mediaType"] = r.manifest_media_type;
+  j["reference"] = r.name + "@" + r.manifest.digest.str();
+  j["digest"] = r.manifest.digest.str();
+  j["mediaType"] = r.manifest.media_type;
   j["repository"] = r.name;
   j["tags"] = r.tags;
-  j["config"] = blob_json(r.config);
-  j["layers"] = nlohmann::ordered_json::array();
-  for (const auto& l : r.layers) j["layers"].push_back(blob_json(l));
+  add_manifest_json(j, r.manifest);
   j["dryRun"] = dry_run;
   return j;
+}
+
+void write_plan(std::ostringstream& out, const ManifestResult& m) {
+  auto line = [&](const char* kind, const BlobOutcome& b) {
+    out << kind << " " << b.descriptor.digest.str() << " " << b.descriptor.size << " "
+        << (b.foreign ? "foreign" : b.skipped ? "exists" : "upload") << "\n";
+  };
+  for (const auto& child : m.manifests) {
+    write_plan(out, child);
+    out << "manifest " << child.digest.str() << (child.platform ? " " + child.platform->str() : "") << "\n";
+  }
+  if (!m.manifests.empty()) return;
+  for (const auto& l : m.layers) line("layer", l);
+  line("config", m.config);
 }
 
 }  // namespace
@@ -121,6 +160,12 @@ CliCommand parse_command_line(int argc, const char* const* argv) {
   p.registry = get_or<std::string>(r, "registry", "");
   p.extra_tags = get_or<std::vector<std::string>>(r, "tag", {});
   p.image = get_or<std::string>(r, "image", "");
+  if (r.count("platform")) {
+    p.platform = r["platform"].as<std::string>();
+    Platform::parse(*p.platform);
+  }
+  p.all = r.count("all") > 0;
+  if (p.all && !p.image.empty()) throw UsageError("--all and --image do not go together");
   if (r.count("format")) {
     auto f = r["format"].as<std::string>();
     if (f == "docker") p.format = ManifestFormat::Docker;
@@ -164,19 +209,14 @@ std::string format_push_result(const PushResult& result, bool json) {
   }
   std::ostringstream out;
   for (const auto& r : result.repositories) {
-    if (result.dry_run) {
-      auto line = [&](const char* kind, const BlobOutcome& b) {
-        out << kind << " " << b.descriptor.digest.str() << " " << b.descriptor.size << " "
-            << (b.skipped ? "exists" : "upload") << "\n";
-      };
-      for (const auto& l : r.layers) line("layer", l);
-      line("config", r.config);
-      out << "manifest " << r.manifest_digest.str() << " " << r.name;
-      for (const auto& t : r.tags) out << " " << t;
-      out << "\n";
-    } else {
-      out << r.name << "@" << r.manifest_digest.str() << "\n";
+    if (!result.dry_run) {
+      out << r.name << "@" << r.manifest.digest.str() << "\n";
+      continue;
     }
+    write_plan(out, r.manifest);
+    out << (r.manifest.manifests.empty() ? "manifest " : "index ") << r.manifest.digest.str() << " " << r.name;
+    for (const auto& t : r.tags) out << " " << t;
+    out << "\n";
   }
   return out.str();
 }

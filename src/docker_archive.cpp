@@ -25,28 +25,6 @@ std::vector<std::string> string_array(const nlohmann::json& j, const std::string
   return out;
 }
 
-// "registry/name:tag" and "name:tag" both select an image tagged "name:tag" (docker writes either).
-bool repo_tag_matches(const std::string& repo_tag, std::string_view selector) {
-  if (repo_tag == selector) return true;
-  try {
-    auto a = parse_reference(repo_tag);
-    auto b = parse_reference(selector);
-    return a.repository == b.repository && a.tag == b.tag &&
-           (a.registry == b.registry || b.registry == "docker.io" || a.registry == "docker.io");
-  } catch (const Error&) {
-    return false;
-  }
-}
-
-std::string describe(const std::vector<DockerArchiveEntry>& entries) {
-  std::string out;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (i) out += ", ";
-    out += entries[i].repo_tags.empty() ? "(untagged " + entries[i].config + ")" : entries[i].repo_tags.front();
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<DockerArchiveEntry> parse_docker_archive_manifest(std::string_view json, std::string_view source_name) {
@@ -72,20 +50,6 @@ std::vector<DockerArchiveEntry> parse_docker_archive_manifest(std::string_view j
   return entries;
 }
 
-size_t select_archive_image(const std::vector<DockerArchiveEntry>& entries, std::string_view selector,
-                            std::string_view source_name) {
-  if (selector.empty()) {
-    if (entries.size() == 1) return 0;
-    throw Error(std::string(source_name) + ": holds " + std::to_string(entries.size()) +
-                " images (" + describe(entries) + "); choose one with --image NAME:TAG");
-  }
-  for (size_t i = 0; i < entries.size(); ++i)
-    for (const auto& tag : entries[i].repo_tags)
-      if (repo_tag_matches(tag, selector)) return i;
-  throw Error(std::string(source_name) + ": no image tagged \"" + std::string(selector) +
-              "\" (it holds " + describe(entries) + ")");
-}
-
 LayerCompression sniff_compression(const ByteSource& bytes) {
   unsigned char magic[4] = {0, 0, 0, 0};
   size_t n = bytes.read_at(0, magic, sizeof magic);
@@ -95,8 +59,8 @@ LayerCompression sniff_compression(const ByteSource& bytes) {
   return LayerCompression::None;
 }
 
-DockerArchive::DockerArchive(std::shared_ptr<const ByteSource> tar)
-    : tar_(std::move(tar)), index_(TarIndex::build(*tar_)) {
+DockerArchive::DockerArchive(std::shared_ptr<const ByteSource> tar, TarIndex index)
+    : tar_(std::move(tar)), index_(std::move(index)) {
   auto manifest = index_.find("manifest.json");
   if (!manifest) throw Error(tar_->name() + ": no manifest.json (not a docker save tarball)");
   if (manifest->type != TarEntry::Type::File) throw Error(tar_->name() + ": manifest.json is not a regular file");
@@ -109,10 +73,9 @@ LocalImage DockerArchive::load(size_t index) const {
   const std::string& source = tar_->name();
   LocalImage image;
   image.source_name = source;
-  image.archive = tar_;
-  image.repo_tags = entry.repo_tags;
   image.native_format = ManifestFormat::Docker;
   image.config_name = entry.config;
+  image.config_media_type = std::string(media_type::kDockerConfig);
 
   auto config = index_.find(entry.config);
   if (!config || config->type != TarEntry::Type::File)
@@ -138,6 +101,20 @@ LocalImage DockerArchive::load(size_t index) const {
     image.layers.push_back(std::move(l));
   }
   return image;
+}
+
+LocalSource DockerArchive::read_all() const {
+  LocalSource source;
+  source.name = tar_->name();
+  source.kind = "docker-archive";
+  source.keep_alive = tar_;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    LocalArtifact artifact;
+    artifact.names = entries_[i].repo_tags;
+    artifact.image = std::make_shared<LocalImage>(load(i));
+    source.artifacts.push_back(std::move(artifact));
+  }
+  return source;
 }
 
 }  // namespace ocipush

@@ -73,6 +73,7 @@ class EntryReader {
       creds.password = string_field(entry, "password");
     }
     creds.identity_token = string_field(entry, "identitytoken");
+    creds.registry_token = string_field(entry, "registrytoken");
     return creds;
   }
 
@@ -109,15 +110,26 @@ json parse_json(std::string_view text, std::string_view source_name) {
   }
 }
 
+json parse_config(std::string_view text, std::string_view source_name) {
+  json config = parse_json(text, source_name);
+  if (!config.is_object()) throw Error(fmt::format("{}: invalid config: the top level is not an object", source_name));
+  return config;
+}
+
+const json* object_field(const json& config, const char* field, std::string_view source_name) {
+  const auto it = config.find(field);
+  if (it == config.end() || it->is_null()) return nullptr;
+  if (!it->is_object()) throw Error(fmt::format("{}: invalid config: \"{}\" is not an object", source_name, field));
+  return &*it;
+}
+
 }  // namespace
 
 std::optional<Credentials> lookup_docker_config(std::string_view config_json, std::string_view registry,
                                                 std::string_view source_name) {
-  const json config = parse_json(config_json, source_name);
-  if (!config.is_object()) throw Error(fmt::format("{}: invalid config: the top level is not an object", source_name));
-  const auto auths = config.find("auths");
-  if (auths == config.end() || auths->is_null()) return std::nullopt;
-  if (!auths->is_object()) throw Error(fmt::format("{}: invalid config: \"auths\" is not an object", source_name));
+  const json config = parse_config(config_json, source_name);
+  const json* auths = object_field(config, "auths", source_name);
+  if (!auths) return std::nullopt;
 
   // An entry with nothing in it (docker writes these when a credential helper holds the secret) is
   // skipped so that another key for the same host can still supply credentials.
@@ -126,6 +138,41 @@ std::optional<Credentials> lookup_docker_config(std::string_view config_json, st
     if (!creds.empty()) return creds;
   }
   return std::nullopt;
+}
+
+std::string credential_helper_for(std::string_view config_json, std::string_view registry,
+                                  std::string_view source_name) {
+  const json config = parse_config(config_json, source_name);
+  if (const json* helpers = object_field(config, "credHelpers", source_name)) {
+    for (const auto& key : matching_keys(*helpers, registry)) {
+      const json& name = helpers->at(key);
+      if (!name.is_string())
+        throw Error(fmt::format("{}: the \"credHelpers\" entry {} is not a string", source_name, detail::in_quotes(key)));
+      if (!name.get<std::string>().empty()) return name.get<std::string>();
+    }
+  }
+  const auto store = config.find("credsStore");
+  if (store == config.end() || store->is_null()) return {};
+  if (!store->is_string()) throw Error(fmt::format("{}: invalid config: \"credsStore\" is not a string", source_name));
+  return store->get<std::string>();
+}
+
+std::string docker_config_with_login(std::string_view config_json, std::string_view registry,
+                                     const std::string& username, const std::string& password,
+                                     std::string_view source_name) {
+  json config = config_json.find_first_not_of(" \t\r\n") == std::string_view::npos
+                    ? json::object()
+                    : parse_config(config_json, source_name);
+  if (!object_field(config, "auths", source_name)) config["auths"] = json::object();
+  // One entry per host: an old key for the same host ("https://host/v1/") would shadow the new one.
+  const std::string host = canonical_host(key_host(registry));
+  std::vector<std::string> stale;
+  for (const auto& [key, value] : config["auths"].items())
+    if (canonical_host(key_host(key)) == host) stale.push_back(key);
+  for (const auto& key : stale) config["auths"].erase(key);
+  const std::string key = host == "docker.io" ? "https://index.docker.io/v1/" : std::string(registry);
+  config["auths"][key] = {{"auth", base64_encode(username + ":" + password)}};
+  return config.dump(1, '\t') + "\n";
 }
 
 }  // namespace ocipush

@@ -9,6 +9,7 @@
 
 #include "oci_push/cli.h"
 #include "oci_push/error.h"
+#include "oci_push/inspect.h"
 #include "oci_push/pusher.h"
 
 namespace {
@@ -29,7 +30,7 @@ std::string read_password_from_stdin() {
 
 void write_digest_file(const std::string& path, const ocipush::PushResult& result) {
   std::ofstream out(path, std::ios::trunc);
-  for (const auto& r : result.repositories) out << r.manifest_digest.str() << "\n";
+  for (const auto& r : result.repositories) out << r.manifest.digest.str() << "\n";
   if (!out.flush()) throw ocipush::Error(path + ": cannot write the digest file");
 }
 
@@ -57,6 +58,8 @@ int run_push(int argc, char** argv) {
 
 // Subcommands other than push each live in a file of their own (cli_*.cpp).
 int run(int argc, char** argv) {
+  const std::string subcommand = argc > 1 ? argv[1] : "";
+  if (subcommand == "inspect") return ocipush::run_inspect(argc - 1, argv + 1);
   return run_push(argc, argv);
 }
 

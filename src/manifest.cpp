@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "oci_push/error.h"
 
 namespace ocipush {
@@ -42,12 +44,98 @@ LayerCompression compression_of_layer_media_type(std::string_view media_type) {
   throw Error("unsupported layer media type \"" + std::string(media_type) + "\"");
 }
 
-static ordered_json descriptor_json(const Descriptor& d) {
+namespace {
+
+constexpr size_t kMaxIndexEntries = 10000;
+
+ordered_json descriptor_json(const Descriptor& d) {
   ordered_json j;
   j["mediaType"] = d.media_type;
   j["size"] = d.size;
   j["digest"] = d.digest.str();
+  if (!d.urls.empty()) j["urls"] = d.urls;
+  if (!d.annotations.empty()) j["annotations"] = d.annotations;
   return j;
+}
+
+Error bad(std::string_view source_name, const std::string& where, const std::string& why) {
+  return Error(std::string(source_name) + ": " + where + ": " + why);
+}
+
+Descriptor parse_descriptor(const nlohmann::json& j, std::string_view source_name, const std::string& where) {
+  if (!j.is_object()) throw bad(source_name, where, "not an object");
+  Descriptor d;
+  if (!j.contains("mediaType") || !j["mediaType"].is_string()) throw bad(source_name, where, "missing mediaType");
+  d.media_type = j["mediaType"].get<std::string>();
+  if (!j.contains("size") || !j["size"].is_number_unsigned()) throw bad(source_name, where, "missing or negative size");
+  d.size = j["size"].get<uint64_t>();
+  auto digest = j.contains("digest") && j["digest"].is_string() ? Digest::parse(j["digest"].get<std::string>())
+                                                                 : std::nullopt;
+  if (!digest) throw bad(source_name, where, "missing or malformed digest");
+  d.digest = *digest;
+  if (j.contains("urls") && j["urls"].is_array())
+    for (const auto& u : j["urls"])
+      if (u.is_string()) d.urls.push_back(u.get<std::string>());
+  if (j.contains("annotations") && j["annotations"].is_object())
+    for (const auto& [k, v] : j["annotations"].items())
+      if (v.is_string()) d.annotations[k] = v.get<std::string>();
+  return d;
+}
+
+nlohmann::json parse_object(std::string_view json, std::string_view source_name, const char* what) {
+  auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) throw Error(std::string(source_name) + ": " + what + " is not a JSON object");
+  return j;
+}
+
+}  // namespace
+
+std::string Platform::str() const { return os + "/" + architecture + (variant.empty() ? "" : "/" + variant); }
+
+Platform Platform::parse(std::string_view text) {
+  Platform p;
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t slash = text.find('/', start);
+    parts.emplace_back(text.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  bool empty_part = std::any_of(parts.begin(), parts.end(), [](const std::string& s) { return s.empty(); });
+  if (parts.size() < 2 || parts.size() > 3 || empty_part)
+    throw UsageError("invalid platform \"" + std::string(text) + "\": expected OS/ARCH[/VARIANT], e.g. linux/arm64");
+  p.os = parts[0];
+  p.architecture = parts[1];
+  if (parts.size() == 3) p.variant = parts[2];
+  return p;
+}
+
+bool Platform::matches(const Platform& selector) const {
+  return os == selector.os && architecture == selector.architecture &&
+         (selector.variant.empty() || variant == selector.variant);
+}
+
+bool is_index_media_type(std::string_view media_type) {
+  return media_type == media_type::kOciIndex || media_type == media_type::kDockerManifestList;
+}
+
+bool is_image_manifest_media_type(std::string_view media_type) {
+  return media_type == media_type::kOciManifest || media_type == media_type::kDockerManifest;
+}
+
+bool is_foreign_layer_media_type(std::string_view media_type) {
+  return media_type == media_type::kDockerForeignLayer ||
+         media_type.starts_with("application/vnd.oci.image.layer.nondistributable.");
+}
+
+std::string document_media_type(std::string_view json, std::string_view source_name) {
+  auto j = parse_object(json, source_name, "manifest");
+  if (j.contains("mediaType") && j["mediaType"].is_string()) return j["mediaType"].get<std::string>();
+  // OCI makes the field optional; the shape tells.
+  if (j.contains("manifests")) return std::string(media_type::kOciIndex);
+  if (j.contains("layers") || j.contains("config")) return std::string(media_type::kOciManifest);
+  throw Error(std::string(source_name) + ": neither an image manifest nor an index");
 }
 
 std::string serialize_manifest(const ImageManifest& manifest) {
@@ -60,28 +148,10 @@ std::string serialize_manifest(const ImageManifest& manifest) {
   return j.dump(3);
 }
 
-static Descriptor parse_descriptor(const nlohmann::json& j, std::string_view source_name, const std::string& where) {
-  auto fail = [&](const std::string& why) -> Error {
-    return Error(std::string(source_name) + ": " + where + ": " + why);
-  };
-  if (!j.is_object()) throw fail("not an object");
-  Descriptor d;
-  if (!j.contains("mediaType") || !j["mediaType"].is_string()) throw fail("missing mediaType");
-  d.media_type = j["mediaType"].get<std::string>();
-  if (!j.contains("size") || !j["size"].is_number_unsigned()) throw fail("missing or negative size");
-  d.size = j["size"].get<uint64_t>();
-  auto digest = j.contains("digest") && j["digest"].is_string() ? Digest::parse(j["digest"].get<std::string>())
-                                                                 : std::nullopt;
-  if (!digest) throw fail("missing or malformed digest");
-  d.digest = *digest;
-  return d;
-}
-
 ImageManifest parse_image_manifest(std::string_view json, std::string_view source_name) {
-  auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object())
-    throw Error(std::string(source_name) + ": manifest is not a JSON object");
-  std::string media = j.value("mediaType", std::string(media_type::kOciManifest));
+  auto j = parse_object(json, source_name, "manifest");
+  std::string media = j.contains("mediaType") && j["mediaType"].is_string() ? j["mediaType"].get<std::string>()
+                                                                            : std::string(media_type::kOciManifest);
   ImageManifest m;
   if (media == media_type::kDockerManifest) {
     m.format = ManifestFormat::Docker;
@@ -97,6 +167,47 @@ ImageManifest parse_image_manifest(std::string_view json, std::string_view sourc
   for (size_t i = 0; i < j["layers"].size(); ++i)
     m.layers.push_back(parse_descriptor(j["layers"][i], source_name, "layer " + std::to_string(i)));
   return m;
+}
+
+ImageIndex parse_image_index(std::string_view json, std::string_view source_name) {
+  auto j = parse_object(json, source_name, "index");
+  ImageIndex index;
+  index.media_type = j.contains("mediaType") && j["mediaType"].is_string() ? j["mediaType"].get<std::string>()
+                                                                           : std::string(media_type::kOciIndex);
+  if (!is_index_media_type(index.media_type))
+    throw Error(std::string(source_name) + ": not an index (mediaType \"" + index.media_type + "\")");
+  if (!j.contains("manifests") || !j["manifests"].is_array())
+    throw Error(std::string(source_name) + ": index has no manifests array");
+  if (j["manifests"].size() > kMaxIndexEntries)
+    throw Error(std::string(source_name) + ": index lists more than " + std::to_string(kMaxIndexEntries) + " manifests");
+  for (size_t i = 0; i < j["manifests"].size(); ++i) {
+    const auto& e = j["manifests"][i];
+    IndexEntry entry{parse_descriptor(e, source_name, "manifests[" + std::to_string(i) + "]"), std::nullopt};
+    if (e.contains("platform") && e["platform"].is_object()) {
+      const auto& p = e["platform"];
+      Platform platform;
+      platform.os = p.value("os", "");
+      platform.architecture = p.value("architecture", "");
+      platform.variant = p.value("variant", "");
+      entry.platform = platform;
+    }
+    index.manifests.push_back(std::move(entry));
+  }
+  return index;
+}
+
+std::string rewrite_image_index(std::string_view json, const std::string& media_type,
+                                const std::vector<Descriptor>& entries) {
+  auto j = ordered_json::parse(json);
+  auto& manifests = j.at("manifests");
+  if (manifests.size() != entries.size()) throw Error("rewrite_image_index: entry count differs");
+  j["mediaType"] = media_type;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    manifests[i]["mediaType"] = entries[i].media_type;
+    manifests[i]["digest"] = entries[i].digest.str();
+    manifests[i]["size"] = entries[i].size;
+  }
+  return j.dump(3);
 }
 
 }  // namespace ocipush

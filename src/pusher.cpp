@@ -6,10 +6,11 @@
 
 #include "oci_push/blob_pipeline.h"
 #include "oci_push/curl_http_client.h"
-#include "oci_push/docker_archive.h"
 #include "oci_push/error.h"
-#include "oci_push/file_source.h"
 #include "oci_push/image_config.h"
+#include "oci_push/layer_digests.h"
+#include "oci_push/local_source.h"
+#include "oci_push/oci_layout.h"
 #include "oci_push/push_target.h"
 #include "oci_push/registry_client.h"
 #include "oci_push/thread_pool.h"
@@ -18,18 +19,19 @@ namespace ocipush {
 
 namespace {
 
-constexpr size_t kMaxRemoteConfig = 16 << 20;
-
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_signalled{false};
+
+// diff_id -> a gzip layer the registry (or this run) already holds.
+using KnownLayers = std::map<Digest, Descriptor>;
 
 std::string short_digest(const Digest& d) { return d.algorithm + ":" + d.hex.substr(0, 12); }
 
 // What the registry already holds under the target's tag: diff_id -> gzip layer descriptor, learned by
 // pairing the tag's config rootfs.diff_ids with its manifest's layers. This lets a runner with no local
 // state skip compressing layers the registry has. Only gzip layers pair: that is what we would push.
-std::map<Digest, Descriptor> layers_known_by_registry(RegistryClient& client, const PushTarget& target) {
-  std::map<Digest, Descriptor> known;
+KnownLayers layers_known_by_registry(RegistryClient& client, const PushTarget& target) {
+  KnownLayers known;
   if (target.tags.empty()) return known;
   auto fetched = client.get_manifest(target.repository, target.tags.front());
   if (!fetched) return known;
@@ -37,7 +39,7 @@ std::map<Digest, Descriptor> layers_known_by_registry(RegistryClient& client, co
   std::vector<Digest> diff_ids;
   try {
     manifest = parse_image_manifest(fetched->body, target.name() + ":" + target.tags.front());
-    diff_ids = parse_diff_ids(client.get_blob(target.repository, manifest.config.digest, kMaxRemoteConfig),
+    diff_ids = parse_diff_ids(client.get_blob(target.repository, manifest.config.digest, kMaxConfigBytes),
                               target.name() + " config " + manifest.config.digest.str());
   } catch (const NetworkError&) {
     throw;
@@ -47,7 +49,8 @@ std::map<Digest, Descriptor> layers_known_by_registry(RegistryClient& client, co
   if (diff_ids.size() != manifest.layers.size()) return known;
   for (size_t i = 0; i < diff_ids.size(); ++i) {
     try {
-      if (compression_of_layer_media_type(manifest.layers[i].media_type) == LayerCompression::Gzip)
+      if (compression_of_layer_media_type(manifest.layers[i].media_type) == LayerCompression::Gzip &&
+          !is_foreign_layer_media_type(manifest.layers[i].media_type))
         known.emplace(diff_ids[i], manifest.layers[i]);
     } catch (const Error&) {
     }
@@ -55,81 +58,181 @@ std::map<Digest, Descriptor> layers_known_by_registry(RegistryClient& client, co
   return known;
 }
 
-class ImagePusher {
+std::string index_media_type(ManifestFormat format) {
+  return std::string(format == ManifestFormat::Oci ? media_type::kOciIndex : media_type::kDockerManifestList);
+}
+
+// A manifest or index ready to be PUT, and what went into it.
+struct BuiltManifest {
+  std::string bytes;
+  ManifestResult result;
+};
+
+class ArtifactPusher {
  public:
-  ImagePusher(const PushOptions& options, const LocalImage& image, ThreadPool& pool, Progress& progress)
-      : options_(options), image_(image), pool_(pool), progress_(progress),
-        format_(options.format.value_or(image.native_format)) {}
+  ArtifactPusher(const PushOptions& options, ThreadPool& pool, Progress& progress)
+      : options_(options), pool_(pool), progress_(progress) {}
 
-  RepositoryResult push(RegistryClient& client, const PushTarget& target, std::map<Digest, Descriptor> known) {
-    RepositoryResult result;
-    result.name = target.name();
-    result.tags = target.tags;
-    result.layers.resize(image_.layers.size());
-    run_parallel(
-        image_.layers.size(), options_.jobs,
-        [&](size_t i) {
-          auto it = known.find(image_.layers[i].diff_id);
-          result.layers[i] = push_layer(client, target.repository, i,
-                                        it == known.end() ? std::nullopt : std::optional<Descriptor>(it->second));
-        },
-        g_stop);
-    result.config = push_config(client, target.repository);
+  // Pushes every blob (and every manifest below the top, by digest) and returns the top document.
+  BuiltManifest push(RegistryClient& client, const std::string& repo, const LocalArtifact& artifact,
+                     KnownLayers& known) {
+    return artifact.image ? push_image(client, repo, *artifact.image, known)
+                          : push_index(client, repo, *artifact.index, known);
+  }
 
-    ImageManifest manifest{format_, result.config.descriptor, {}};
-    for (const auto& l : result.layers) manifest.layers.push_back(l.descriptor);
-    std::string body = serialize_manifest(manifest);
-    result.manifest_digest = sha256_of(body);
-    result.manifest_media_type = std::string(manifest_media_type(format_));
-    if (target.digest && *target.digest != result.manifest_digest.str())
-      throw Error("the manifest's digest is " + result.manifest_digest.str() + ", not the " + *target.digest +
-                  " that the target names; nothing tagged");
-    if (options_.dry_run) return result;
-
-    confirm_present(client, target.repository, result);
+  void put_tags(RegistryClient& client, const PushTarget& target, const BuiltManifest& built) {
     std::vector<std::string> references = target.tags;
-    if (references.empty()) references.push_back(result.manifest_digest.str());
+    if (references.empty()) references.push_back(built.result.digest.str());
     for (const auto& ref : references) {
       if (g_stop.load()) throw Interrupted();
-      auto reported = client.put_manifest(target.repository, ref, result.manifest_media_type, body);
-      if (reported && *reported != result.manifest_digest.str())
-        throw Error("registry stored manifest " + target.name() + ":" + ref + " as " + *reported + ", not as the " +
-                    result.manifest_digest.str() + " we sent");
-      progress_.event("tagged " + target.name() + ":" + ref + " -> " + result.manifest_digest.str());
+      put_manifest(client, target.repository, ref, built);
+      progress_.event("tagged " + target.name() + ":" + ref + " -> " + built.result.digest.str());
     }
-    return result;
   }
 
  private:
-  void check_diff_id(size_t i, const Digest& actual) const {
-    const auto& layer = image_.layers[i];
+  void put_manifest(RegistryClient& client, const std::string& repo, const std::string& ref, const BuiltManifest& built) {
+    auto reported = client.put_manifest(repo, ref, built.result.media_type, built.bytes);
+    if (reported && *reported != built.result.digest.str())
+      throw Error("registry stored " + repo + ":" + ref + " as " + *reported + ", not as the " +
+                  built.result.digest.str() + " that was sent");
+  }
+
+  ManifestFormat format_for(const LocalImage& image) const {
+    if (options_.format) return *options_.format;
+    // Docker schema 2 has no zstd layer type: such images go out as OCI unless told otherwise.
+    for (const auto& l : image.layers)
+      if (l.stored_compression == LayerCompression::Zstd) return ManifestFormat::Oci;
+    return image.native_format;
+  }
+
+  BuiltManifest push_image(RegistryClient& client, const std::string& repo, const LocalImage& image, KnownLayers& known) {
+    const ManifestFormat format = format_for(image);
+    const bool converted = format != image.native_format;
+    BuiltManifest built;
+    auto& result = built.result;
+    result.layers.resize(image.layers.size());
+    const size_t first_id = next_progress_id_.fetch_add(image.layers.size());
+    run_parallel(
+        image.layers.size(), options_.jobs,
+        [&](size_t i) { result.layers[i] = push_layer(client, repo, image, i, format, known, first_id + i); }, g_stop);
+    for (size_t i = 0; i < image.layers.size(); ++i)
+      if (image.layers[i].stored_compression == LayerCompression::None)
+        known.emplace(image.layers[i].diff_id, result.layers[i].descriptor);
+    result.config = push_config(client, repo, image, converted ? std::string(config_media_type(format)) : image.config_media_type);
+
+    bool recompressed = std::any_of(image.layers.begin(), image.layers.end(), [](const LocalLayer& l) {
+      return !l.foreign && l.stored_compression == LayerCompression::None;
+    });
+    result.media_type = std::string(manifest_media_type(format));
+    if (image.manifest && !converted && !recompressed) {
+      built.bytes = *image.manifest;  // byte for byte: its digest, and any signature over it, survive
+      result.digest = image.manifest_digest;
+    } else {
+      ImageManifest manifest{format, result.config.descriptor, {}};
+      for (const auto& l : result.layers) manifest.layers.push_back(l.descriptor);
+      built.bytes = serialize_manifest(manifest);
+      result.digest = sha256_of(built.bytes);
+    }
+    result.size = built.bytes.size();
+    if (!options_.dry_run) confirm_present(client, repo, result);
+    return built;
+  }
+
+  BuiltManifest push_index(RegistryClient& client, const std::string& repo, const LocalIndex& index, KnownLayers& known) {
+    BuiltManifest built;
+    auto& result = built.result;
+    const std::string media_type = options_.format ? index_media_type(*options_.format) : index.media_type;
+    std::vector<Descriptor> entries;
+    bool changed = media_type != index.media_type;
+    for (const auto& child : index.children) {
+      if (g_stop.load()) throw Interrupted();
+      auto child_built = push(client, repo, child, known);
+      child_built.result.platform = child.platform;
+      const Digest& original = child.image ? child.image->manifest_digest : child.index->digest;
+      changed = changed || child_built.result.digest != original;
+      if (!options_.dry_run) put_manifest(client, repo, child_built.result.digest.str(), child_built);
+      progress_.event("manifest " + short_digest(child_built.result.digest) +
+                      (child.platform ? " (" + child.platform->str() + ")" : "") +
+                      (options_.dry_run ? ": planned" : ": pushed"));
+      entries.push_back({child_built.result.media_type, child_built.result.digest, child_built.bytes.size(), {}, {}});
+      result.manifests.push_back(std::move(child_built.result));
+    }
+    built.bytes = changed ? rewrite_image_index(index.bytes, media_type, entries) : index.bytes;
+    result.media_type = media_type;
+    result.digest = changed ? sha256_of(built.bytes) : index.digest;
+    result.size = built.bytes.size();
+    return built;
+  }
+
+  std::string layer_media_type_for(const LocalLayer& layer, ManifestFormat format, bool converted) const {
+    if (layer.descriptor && !converted && layer.stored_compression != LayerCompression::None)
+      return layer.descriptor->media_type;
+    if (layer.foreign) {
+      if (layer.stored_compression != LayerCompression::Gzip)
+        throw Error("cannot convert non-distributable layer " + layer.name + " (" +
+                    (layer.descriptor ? layer.descriptor->media_type : std::string("?")) + ") to another format");
+      return std::string(format == ManifestFormat::Docker ? media_type::kDockerForeignLayer
+                                                          : media_type::kOciNondistributableGzip);
+    }
+    LayerCompression compression =
+        layer.stored_compression == LayerCompression::None ? LayerCompression::Gzip : layer.stored_compression;
+    if (compression == LayerCompression::Zstd && format == ManifestFormat::Docker)
+      throw Error(layer.name + " is zstd-compressed, which a Docker schema 2 manifest cannot express; use --format oci");
+    return std::string(layer_media_type(format, compression));
+  }
+
+  void check_diff_id(const LocalImage& image, size_t i, const Digest& actual) const {
+    const auto& layer = image.layers[i];
     if (actual != layer.diff_id)
-      throw Error(image_.source_name + ": layer " + std::to_string(i + 1) + " \"" + layer.name + "\" has digest " +
+      throw Error(image.source_name + ": layer " + std::to_string(i + 1) + " \"" + layer.name + "\" has digest " +
                   actual.str() + " but the config's rootfs.diff_ids[" + std::to_string(i) + "] says " +
                   layer.diff_id.str());
   }
 
-  BlobOutcome push_layer(RegistryClient& client, const std::string& repo, size_t i,
-                         const std::optional<Descriptor>& known) {
-    const auto& layer = image_.layers[i];
-    if (layer.stored_compression != LayerCompression::None)
-      throw Error(image_.source_name + ": layer \"" + layer.name +
-                  "\" is stored compressed; only uncompressed docker-save layers are supported so far");
-    const std::string label = "layer " + std::to_string(i + 1) + "/" + std::to_string(image_.layers.size()) + " " +
-                              short_digest(layer.diff_id);
-    progress_.start(i, label, layer.bytes->size());
-    auto on_progress = [&](uint64_t done) { progress_.advance(i, done); };
+  // Whether the registry holds `d` already (same digest and size).
+  static bool present(RegistryClient& client, const std::string& repo, const Descriptor& d) {
+    auto size = client.blob_size(repo, d.digest);
+    return size && *size == d.size;
+  }
 
-    if (known) {
-      auto size = client.blob_size(repo, known->digest);
-      if (size && *size == known->size) {
-        check_diff_id(i, hash_source(*layer.bytes, on_progress, g_stop));
-        Descriptor d{std::string(layer_media_type(format_, LayerCompression::Gzip)), known->digest, known->size};
-        progress_.finish(i, "exists as " + short_digest(d.digest) + ", skipped");
-        return {d, layer.diff_id, true};
+  BlobOutcome push_layer(RegistryClient& client, const std::string& repo, const LocalImage& image, size_t i,
+                         ManifestFormat format, const KnownLayers& known, size_t progress_id) {
+    const auto& layer = image.layers[i];
+    const bool converted = format != image.native_format;
+    const std::string label = "layer " + std::to_string(i + 1) + "/" + std::to_string(image.layers.size()) + " " +
+                              short_digest(layer.descriptor ? layer.descriptor->digest : layer.diff_id);
+    const std::string media_type = layer_media_type_for(layer, format, converted);
+    if (layer.foreign) {
+      Descriptor d = *layer.descriptor;
+      d.media_type = media_type;
+      progress_.event(label + ": non-distributable (foreign) layer, not uploaded");
+      return {d, layer.diff_id, true, true};
+    }
+    progress_.start(progress_id, label, layer.bytes->size());
+    auto on_progress = [&](uint64_t done) { progress_.advance(progress_id, done); };
+
+    if (layer.stored_compression != LayerCompression::None) {
+      Descriptor d;
+      if (layer.descriptor) {
+        d = *layer.descriptor;
+      } else {
+        // A docker save with compressed layers: learn the digest, and check the diff_id, in one read.
+        auto digests = digest_compressed_layer(*layer.bytes, layer.stored_compression, on_progress, g_stop);
+        check_diff_id(image, i, digests.uncompressed);
+        d = {"", digests.stored, layer.bytes->size(), {}, {}};
       }
+      d.media_type = media_type;
+      return upload_verbatim(client, repo, layer, d, progress_id, on_progress);
     }
 
+    auto it = known.find(layer.diff_id);
+    if (it != known.end() && present(client, repo, it->second)) {
+      check_diff_id(image, i, hash_source(*layer.bytes, on_progress, g_stop));
+      Descriptor d{media_type, it->second.digest, it->second.size, {}, {}};
+      progress_.finish(progress_id, "exists as " + short_digest(d.digest) + ", skipped");
+      return {d, layer.diff_id, true, false};
+    }
     std::unique_ptr<ChunkedUpload> upload;
     if (!options_.dry_run) upload = std::make_unique<ChunkedUpload>(client, repo, options_.chunk_size);
     auto digests = gzip_stream(
@@ -138,40 +241,61 @@ class ImagePusher {
           if (upload) upload->write(bytes);
         },
         on_progress, g_stop);
-    check_diff_id(i, digests.uncompressed);  // throwing here cancels the upload session
-    Descriptor d{std::string(layer_media_type(format_, LayerCompression::Gzip)), digests.compressed,
-                 digests.compressed_size};
+    check_diff_id(image, i, digests.uncompressed);  // throwing here cancels the upload session
+    if (layer.descriptor && layer.descriptor->digest != digests.uncompressed)
+      throw Error(image.source_name + ": " + layer.name + ": content does not match its digest");
+    Descriptor d{media_type, digests.compressed, digests.compressed_size, {}, {}};
     if (options_.dry_run) {
-      auto size = client.blob_size(repo, d.digest);
-      bool exists = size && *size == d.size;
-      progress_.finish(i, std::string(exists ? "exists" : "would upload") + " as " + short_digest(d.digest));
-      return {d, layer.diff_id, exists};
+      bool exists = present(client, repo, d);
+      progress_.finish(progress_id, std::string(exists ? "exists" : "would upload") + " as " + short_digest(d.digest));
+      return {d, layer.diff_id, exists, false};
     }
     upload->finish(d.digest);
-    progress_.finish(i, "uploaded " + human_size(d.size) + " as " + short_digest(d.digest));
-    return {d, layer.diff_id, false};
+    progress_.finish(progress_id, "uploaded " + human_size(d.size) + " as " + short_digest(d.digest));
+    return {d, layer.diff_id, false, false};
   }
 
-  BlobOutcome push_config(RegistryClient& client, const std::string& repo) {
-    Descriptor d{std::string(config_media_type(format_)), image_.config_digest, image_.config.size()};
-    auto size = client.blob_size(repo, d.digest);
-    if (size && *size == d.size) return {d, std::nullopt, true};
+  // A blob pushed as it is stored, its digest checked while it streams: a mismatch cancels the session.
+  BlobOutcome upload_verbatim(RegistryClient& client, const std::string& repo, const LocalLayer& layer,
+                              const Descriptor& d, size_t progress_id, const ProgressCallback& on_progress) {
+    if (present(client, repo, d)) {
+      progress_.finish(progress_id, "exists, skipped");
+      return {d, layer.diff_id, true, false};
+    }
+    if (options_.dry_run) {
+      progress_.finish(progress_id, "would upload " + human_size(d.size));
+      return {d, layer.diff_id, false, false};
+    }
+    ChunkedUpload upload(client, repo, options_.chunk_size);
+    Digest actual = hash_source(*layer.bytes, on_progress, g_stop, [&](std::string_view b) { upload.write(b); });
+    if (actual != d.digest)
+      throw Error(layer.bytes->name() + ": content does not match its digest " + d.digest.str() + " (it is " +
+                  actual.str() + ")");
+    upload.finish(d.digest);
+    progress_.finish(progress_id, "uploaded " + human_size(d.size) + " as it is");
+    return {d, layer.diff_id, false, false};
+  }
+
+  BlobOutcome push_config(RegistryClient& client, const std::string& repo, const LocalImage& image,
+                          const std::string& media_type) {
+    Descriptor d{media_type, image.config_digest, image.config.size(), {}, {}};
+    if (present(client, repo, d)) return {d, std::nullopt, true, false};
     if (!options_.dry_run) {
-      client.put_blob(repo, d.digest, image_.config);
+      client.put_blob(repo, d.digest, image.config);
       progress_.event("config " + short_digest(d.digest) + ": uploaded");
     }
-    return {d, std::nullopt, false};
+    return {d, std::nullopt, false, false};
   }
 
-  // A tag must never point at an image with a missing blob: ask the registry for each one first.
-  void confirm_present(RegistryClient& client, const std::string& repo, const RepositoryResult& result) {
+  // A manifest must never point at a missing blob: ask the registry for each one first.
+  void confirm_present(RegistryClient& client, const std::string& repo, const ManifestResult& result) {
     std::vector<Descriptor> blobs{result.config.descriptor};
-    for (const auto& l : result.layers) blobs.push_back(l.descriptor);
+    for (const auto& l : result.layers)
+      if (!l.foreign) blobs.push_back(l.descriptor);
     run_parallel(
         blobs.size(), options_.jobs,
         [&](size_t i) {
-          auto size = client.blob_size(repo, blobs[i].digest);
-          if (!size || *size != blobs[i].size)
+          if (!present(client, repo, blobs[i]))
             throw Error("registry does not hold blob " + blobs[i].digest.str() + " (" +
                         std::to_string(blobs[i].size) + " bytes) after its upload; nothing tagged");
         },
@@ -179,17 +303,35 @@ class ImagePusher {
   }
 
   const PushOptions& options_;
-  const LocalImage& image_;
   ThreadPool& pool_;
   Progress& progress_;
-  ManifestFormat format_;
+  std::atomic<size_t> next_progress_id_{0};
 };
 
-LocalImage load_image(const PushOptions& options) {
-  auto file = std::make_shared<FileSource>(options.source);
-  DockerArchive archive(file);
-  return archive.load(select_archive_image(archive.entries(), options.image, options.source));
+// The artifact (and, with --platform, the one image of an index) that a non --all push sends.
+LocalArtifact choose_artifact(const LocalSource& source, const SourceSpec& spec, const PushOptions& options) {
+  if (!spec.reference.empty() && !options.image.empty())
+    throw UsageError("the source names an image (\"" + spec.reference + "\"); --image cannot also");
+  LocalArtifact artifact = source.artifacts[select_artifact(source, options.image.empty() ? spec.reference : options.image)];
+  if (!options.platform || !artifact.index) return artifact;
+  Platform wanted = Platform::parse(*options.platform);
+  std::string available;
+  for (const auto& child : artifact.index->children) {
+    if (child.platform && child.platform->matches(wanted)) {
+      LocalArtifact chosen = child;
+      chosen.names = artifact.names;
+      chosen.tags = artifact.tags;
+      return chosen;
+    }
+    available += (available.empty() ? "" : ", ") + (child.platform ? child.platform->str() : std::string("?"));
+  }
+  throw Error(source.name + ": no image for platform " + wanted.str() + " (it has " + available + ")");
 }
+
+struct Job {
+  const LocalArtifact* artifact;
+  PushTarget target;
+};
 
 }  // namespace
 
@@ -200,17 +342,33 @@ void request_stop() noexcept {
 
 PushResult push_image(const PushOptions& options, Progress& progress, const HttpLogger& http_log) {
   try {
-    LocalImage image = load_image(options);
-    auto targets = resolve_push_targets(options.target, options.registry, options.extra_tags, image.repo_tags);
+    if (options.platform) Platform::parse(*options.platform);  // a usage error before any work
+    SourceSpec spec = parse_source_spec(options.source);
+    LocalSource source = open_source(spec);
+
+    std::vector<LocalArtifact> chosen;
+    std::vector<Job> jobs;
+    if (options.all) {
+      if (!options.image.empty() || !spec.reference.empty()) throw UsageError("--all pushes every image; it takes no --image");
+      for (const auto& artifact : source.artifacts)
+        for (auto& t : resolve_bundle_targets(options.target, options.registry, options.extra_tags, artifact.names, artifact.tags))
+          jobs.push_back({&artifact, std::move(t)});
+    } else {
+      chosen.push_back(choose_artifact(source, spec, options));
+      for (auto& t : resolve_push_targets(options.target, options.registry, options.extra_tags, chosen[0].names, chosen[0].tags))
+        jobs.push_back({&chosen[0], std::move(t)});
+    }
+
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     ThreadPool pool(threads);
     CurlHttpClient http(options.tls, http_log);
-    ImagePusher pusher(options, image, pool, progress);
+    ArtifactPusher pusher(options, pool, progress);
 
     PushResult result;
     result.dry_run = options.dry_run;
-    std::map<Digest, Descriptor> pushed_before;  // layers a previous target of this run already pushed
-    for (const auto& target : targets) {
+    KnownLayers pushed_before;  // layers this run already compressed, by diff_id
+    for (const auto& job : jobs) {
+      const auto& target = job.target;
       RegistryOptions registry_options;
       registry_options.plain_http = options.plain_http;
       registry_options.credentials = resolve_credentials(target.registry, options.auth, http);
@@ -220,10 +378,15 @@ PushResult push_image(const PushOptions& options, Progress& progress, const Http
       if (!options.dry_run) prepare_repository(target.registry, target.repository, options.auth, http);
       progress.event(std::string(options.dry_run ? "planning push of " : "pushing ") + options.source + " to " +
                      target.name() + " (" + client.base_url() + ")");
-      auto known = layers_known_by_registry(client, target);
+      KnownLayers known = layers_known_by_registry(client, target);
       known.insert(pushed_before.begin(), pushed_before.end());
-      result.repositories.push_back(pusher.push(client, target, std::move(known)));
-      for (const auto& l : result.repositories.back().layers) pushed_before.emplace(*l.diff_id, l.descriptor);
+      auto built = pusher.push(client, target.repository, *job.artifact, known);
+      if (target.digest && *target.digest != built.result.digest.str())
+        throw Error("the manifest's digest is " + built.result.digest.str() + ", not the " + *target.digest +
+                    " that the target names; nothing tagged");
+      if (!options.dry_run) pusher.put_tags(client, target, built);
+      pushed_before.insert(known.begin(), known.end());
+      result.repositories.push_back({target.name(), target.tags, std::move(built.result)});
     }
     return result;
   } catch (const Interrupted&) {

@@ -3,8 +3,9 @@
 #include <curl/curl.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
-#include "oci_push/base64.h"
+#include "oci_push/ecr.h"
 #include "oci_push/manifest.h"
 #include "oci_push/reference.h"
 
@@ -14,8 +15,8 @@ namespace {
 
 constexpr int kMaxRedirects = 5;
 constexpr size_t kMaxManifestSize = 4 << 20;  // the distribution spec's own limit is 4 MiB
-constexpr size_t kMaxTokenResponse = 1 << 20;
-constexpr auto kDefaultTokenLifetime = std::chrono::seconds(60);
+constexpr int kMaxThrottleRetries = 3;
+constexpr int kMaxRetryAfterSeconds = 30;
 
 const char* const kManifestAccept =
     "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, "
@@ -48,6 +49,14 @@ std::string origin_host(std::string_view url) {
   auto origin = url_origin(url);
   auto sep = origin.find("://");
   return sep == std::string::npos ? std::string() : origin.substr(sep + 3);
+}
+
+// 429: the Retry-After seconds (capped), else 1, 2, 4 s.
+std::chrono::seconds throttle_delay(const HttpResponse& response, int attempt) {
+  if (auto after = response.header("retry-after"); after && !after->empty() &&
+                                                     std::all_of(after->begin(), after->end(), ::isdigit))
+    return std::chrono::seconds(std::min(std::stoi(after->substr(0, 4)), kMaxRetryAfterSeconds));
+  return std::chrono::seconds(1 << attempt);
 }
 
 }  // namespace
@@ -92,7 +101,7 @@ std::string describe_registry_error(long status, std::string_view body) {
 }
 
 RegistryClient::RegistryClient(HttpClient& http, std::string registry_host, RegistryOptions options)
-    : http_(http), host_(std::move(registry_host)), options_(std::move(options)) {
+    : http_(http), host_(std::move(registry_host)), options_(std::move(options)), auth_(http_, host_, options_.credentials) {
   base_url_ = (options_.plain_http ? "http://" : "https://") + host_;
 }
 
@@ -107,79 +116,21 @@ void RegistryClient::ping() {
     response = http_.send({"GET", base_url_ + "/v2/", {}, {}, 64 << 10});
   }
   if (response.status == 401) {
-    std::lock_guard lock(auth_mutex_);
-    for (const auto& header : response.all_headers("www-authenticate"))
-      for (auto& c : parse_www_authenticate(header))
-        if (c.scheme == "bearer" || (c.scheme == "basic" && !challenge_)) challenge_ = c;
-    if (!challenge_) throw Error("registry " + host_ + " answered 401 to GET /v2/ without a usable WWW-Authenticate challenge");
+    if (!auth_.learn_challenge(response))
+      throw Error("registry " + host_ + " answered 401 to GET /v2/ without a usable WWW-Authenticate challenge");
     return;
   }
   if (response.status != 200) fail("GET /v2/ (is this a registry?)", response);
 }
 
-void RegistryClient::add_authorization(HttpRequest& request, const std::string& repo) {
-  // Credentials go only to the registry itself, never to storage a Location pointed at.
-  if (origin_host(request.url) != origin_host(base_url_)) return;
-  std::lock_guard lock(auth_mutex_);
-  if (!challenge_) return;
-  std::string value;
-  if (challenge_->scheme == "basic") {
-    if (!options_.credentials || options_.credentials->empty()) return;
-    value = "Basic " + base64_encode(options_.credentials->username + ":" + options_.credentials->password);
-  } else {
-    std::string scope = "repository:" + repo + ":" + options_.actions;
-    auto it = tokens_.find(scope);
-    if (it == tokens_.end() || it->second.expires <= std::chrono::steady_clock::now()) return;
-    value = "Bearer " + it->second.value;
-  }
-  if (request.url.starts_with("http://") && !is_loopback_registry(host_))
-    throw Error("refusing to send credentials over plain HTTP to " + host_ + " (use HTTPS)");
-  request.headers.push_back({"Authorization", value});
+std::vector<std::string> RegistryClient::scopes(const std::string& repo) const {
+  if (repo.empty()) return {};
+  return {"repository:" + repo + ":" + options_.actions};
 }
 
-std::string RegistryClient::fetch_bearer_token(const AuthChallenge& challenge, const std::string& scope) {
-  auto realm = challenge.params.find("realm");
-  if (realm == challenge.params.end() || realm->second.empty())
-    throw Error("registry " + host_ + " asked for a Bearer token but named no realm");
-  std::string url = realm->second;
-  if (!url.starts_with("https://") && !url.starts_with("http://"))
-    throw Error("registry " + host_ + " named a token realm that is not http(s): " + url);
-  if (auto service = challenge.params.find("service"); service != challenge.params.end())
-    url = with_query(url, "service=" + url_escape(service->second));
-  url = with_query(url, "scope=" + url_escape(scope));
-  HttpRequest request{"GET", url, {}, {}, kMaxTokenResponse};
-  if (options_.credentials && !options_.credentials->empty()) {
-    if (url.starts_with("http://") && !is_loopback_registry(origin_host(url)))
-      throw Error("refusing to send credentials over plain HTTP to token server " + url_origin(url));
-    request.headers.push_back({"Authorization", "Basic " + base64_encode(options_.credentials->username + ":" +
-                                                                          options_.credentials->password)});
-  }
-  auto response = http_.send(request);
-  if (response.status != 200)
-    throw Error("token server " + url_origin(url) + " refused a token for " + scope + ": " +
-                describe_registry_error(response.status, response.body));
-  auto j = nlohmann::json::parse(response.body, nullptr, false);
-  std::string token;
-  if (j.is_object()) {
-    if (j.contains("token") && j["token"].is_string()) token = j["token"].get<std::string>();
-    else if (j.contains("access_token") && j["access_token"].is_string()) token = j["access_token"].get<std::string>();
-  }
-  if (token.empty()) throw Error("token server " + url_origin(url) + " answered without a token");
-  auto lifetime = kDefaultTokenLifetime;
-  if (j.contains("expires_in") && j["expires_in"].is_number_integer() && j["expires_in"].get<int64_t>() > 0)
-    lifetime = std::chrono::seconds(j["expires_in"].get<int64_t>());
-  // Renew a little early so a token never expires between our check and the registry's.
-  tokens_[scope] = {token, std::chrono::steady_clock::now() + lifetime * 9 / 10};
-  return token;
-}
-
-void RegistryClient::refresh_authorization(const HttpResponse& unauthorized, const std::string& repo) {
-  std::lock_guard lock(auth_mutex_);
-  for (const auto& header : unauthorized.all_headers("www-authenticate"))
-    for (auto& c : parse_www_authenticate(header))
-      if (c.scheme == "bearer" || c.scheme == "basic") challenge_ = c;
-  if (!challenge_ || challenge_->scheme != "bearer") return;
-  fetch_bearer_token(*challenge_, "repository:" + repo + ":" + options_.actions);
+void RegistryClient::check_login() {
+  auto response = send({"GET", base_url_ + "/v2/", {}, {}, 64 << 10}, "");
+  if (response.status != 200) fail("the credentials (GET /v2/)", response);
 }
 
 HttpResponse RegistryClient::send_following_redirects(HttpRequest request) {
@@ -206,20 +157,32 @@ HttpResponse RegistryClient::send_following_redirects(HttpRequest request) {
 
 HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo) {
   const auto headers = request.headers;
-  add_authorization(request, repo);
-  auto response = send_following_redirects(request);
-  if (response.status != 401) return response;
-  refresh_authorization(response, repo);
-  request.headers = headers;
-  add_authorization(request, repo);
-  return send_following_redirects(request);
+  const auto wanted = scopes(repo);
+  bool retried_auth = false;
+  for (int throttled = 0;;) {
+    request.headers = headers;
+    const uint64_t generation = auth_.authorize(request, wanted, base_url_);
+    auto response = send_following_redirects(request);
+    // 401/403: a new challenge, an expired token or credentials (ECR's last 12 hours): retry once.
+    if ((response.status == 401 || response.status == 403) && !retried_auth &&
+        auth_.refused(response, wanted, generation)) {
+      retried_auth = true;
+      continue;
+    }
+    if (response.status == 429 && throttled < kMaxThrottleRetries) {
+      std::this_thread::sleep_for(throttle_delay(response, throttled++));
+      continue;
+    }
+    return response;
+  }
 }
 
 void RegistryClient::fail(const std::string& what, const HttpResponse& response) const {
   std::string hint;
   if (response.status == 401)
-    hint = options_.credentials ? " (credentials rejected)"
-                                : " (no credentials: use --username/--password-stdin or a docker config.json)";
+    hint = auth_.has_credentials() ? " (credentials rejected)"
+                                   : " (no credentials: use --username/--password-stdin, oci-push login or a docker config.json)";
+  if (auto ecr = ecr_refusal_hint(response.status, response.body); !ecr.empty()) hint += " (" + ecr + ")";
   throw Error("registry " + host_ + " refused " + what + ": " +
               describe_registry_error(response.status, response.body) + hint);
 }

@@ -28,11 +28,12 @@ using ProgressCallback = std::function<void(uint64_t bytes_read)>;
 CompressedDigests gzip_stream(const ByteSource& source, ThreadPool& pool, int level, const ByteSink& sink,
                               const ProgressCallback& progress, const std::atomic<bool>& stop);
 
-// SHA-256 of the whole source, read in large blocks.
-Digest hash_source(const ByteSource& source, const ProgressCallback& progress, const std::atomic<bool>& stop);
+// SHA-256 of the whole source, read in large blocks and also handed to `sink` when there is one.
+Digest hash_source(const ByteSource& source, const ProgressCallback& progress, const std::atomic<bool>& stop,
+                   const ByteSink& sink = nullptr);
 
-// A blob upload session fed with bytes as they are produced: PATCH every `chunk_size` bytes (each
-// chunk but the last is at least that long), PUT ?digest= at the end. A session not finished is
+// A blob upload session fed with bytes as they are produced: PATCH chunks of exactly `chunk_size`
+// bytes (the last one shorter), PUT ?digest= at the end. A session not finished is
 // cancelled (DELETE) when the object goes away, so an error leaves nothing half-written.
 class ChunkedUpload {
  public:
@@ -46,7 +47,7 @@ class ChunkedUpload {
   uint64_t bytes_sent() const { return offset_; }
 
  private:
-  void send_buffer();
+  void send(size_t size);  // the first `size` bytes of the buffer, as one chunk
 
   RegistryClient& client_;
   std::string repo_;

@@ -23,18 +23,14 @@ struct DockerArchiveEntry {
 std::vector<DockerArchiveEntry> parse_docker_archive_manifest(std::string_view json,
                                                               std::string_view source_name);
 
-// Which image of several: by "name:tag" (as in RepoTags, also with a registry prefix omitted);
-// throws Error listing what the archive holds when `selector` is empty and there are several, or when
-// nothing matches.
-size_t select_archive_image(const std::vector<DockerArchiveEntry>& entries, std::string_view selector,
-                            std::string_view source_name);
-
 class DockerArchive {
  public:
-  explicit DockerArchive(std::shared_ptr<const ByteSource> tar);
+  DockerArchive(std::shared_ptr<const ByteSource> tar, TarIndex index);
   const std::vector<DockerArchiveEntry>& entries() const { return entries_; }
   // Loads the config, checks layer count against diff_ids, and slices each layer out of the tar.
   LocalImage load(size_t index) const;
+  // Every image, named by its RepoTags.
+  LocalSource read_all() const;
 
  private:
   std::shared_ptr<const ByteSource> tar_;

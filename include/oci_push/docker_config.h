@@ -1,5 +1,7 @@
 // Credentials from docker's config.json ("auths"), looked up by registry the way docker does.
 #pragma once
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,7 +12,13 @@ struct Credentials {
   std::string username;
   std::string password;
   std::string identity_token;  // docker's "identitytoken" (an OAuth2 refresh token), when present
-  bool empty() const { return username.empty() && password.empty() && identity_token.empty(); }
+  std::string registry_token;  // docker's "registrytoken": a Bearer token sent as it is
+  // Credentials that expire (ECR tokens) can be fetched anew: called at most a few times per push,
+  // after the registry refused the current ones with 401/403. Null for fixed credentials.
+  std::shared_ptr<std::function<Credentials()>> refresh;
+  bool empty() const {
+    return username.empty() && password.empty() && identity_token.empty() && registry_token.empty();
+  }
 };
 
 // Looks `registry` up in the text of a config.json. Keys match by host: "https://host/v1/", "host",
@@ -19,5 +27,16 @@ struct Credentials {
 // Throws Error naming `source_name` when the JSON or an "auth" value is malformed.
 std::optional<Credentials> lookup_docker_config(std::string_view config_json, std::string_view registry,
                                                 std::string_view source_name);
+
+// The credential helper that holds `registry`'s credentials: credHelpers (matched by host like "auths"),
+// else credsStore; "" when none. Throws Error naming `source_name` for malformed JSON.
+std::string credential_helper_for(std::string_view config_json, std::string_view registry,
+                                  std::string_view source_name);
+
+// The config text after `docker login`: auths[registry] = {"auth": base64(user:password)}, every other
+// key kept as it was. `config_json` may be empty (no file yet).
+std::string docker_config_with_login(std::string_view config_json, std::string_view registry,
+                                     const std::string& username, const std::string& password,
+                                     std::string_view source_name);
 
 }  // namespace ocipush

@@ -17,11 +17,13 @@ inline constexpr uint64_t kMinChunkSize = 5ull << 20;  // ECR's and the spec's f
 inline constexpr uint64_t kDefaultChunkSize = 8ull << 20;
 
 struct PushOptions {
-  std::string source;
+  std::string source;    // a path, or oci:DIR[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:NAME:TAG]
   std::string target;    // may be empty: RepoTags under `registry`
   std::string registry;
   std::vector<std::string> extra_tags;
   std::string image;     // --image NAME:TAG
+  std::optional<std::string> platform;  // --platform OS/ARCH[/VARIANT]
+  bool all = false;      // --all: every image of the source, each to its own repository
   std::optional<ManifestFormat> format;
   AuthOptions auth;
   unsigned jobs = 4;
@@ -37,15 +39,24 @@ struct BlobOutcome {
   Descriptor descriptor;
   std::optional<Digest> diff_id;  // layers only
   bool skipped = false;           // the registry had it; nothing uploaded
+  bool foreign = false;           // non-distributable: never uploaded
+};
+
+// A pushed image manifest (config and layers) or index (its manifests).
+struct ManifestResult {
+  Digest digest;
+  std::string media_type;
+  uint64_t size = 0;
+  std::optional<Platform> platform;  // inside an index
+  BlobOutcome config;
+  std::vector<BlobOutcome> layers;
+  std::vector<ManifestResult> manifests;
 };
 
 struct RepositoryResult {
   std::string name;  // registry/repository
   std::vector<std::string> tags;
-  Digest manifest_digest;
-  std::string manifest_media_type;
-  BlobOutcome config;
-  std::vector<BlobOutcome> layers;
+  ManifestResult manifest;
 };
 
 struct PushResult {

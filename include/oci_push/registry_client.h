@@ -1,9 +1,6 @@
 // The OCI distribution protocol (v1.1) as a client: ping and auth, blobs, chunked uploads, manifests.
 #pragma once
-#include <chrono>
 #include <cstdint>
-#include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +9,7 @@
 #include "oci_push/digest.h"
 #include "oci_push/docker_config.h"
 #include "oci_push/http_client.h"
+#include "oci_push/registry_auth.h"
 
 namespace ocipush {
 
@@ -41,6 +39,8 @@ class RegistryClient {
   // GET /v2/: picks https or (loopback only, as docker does) http, and learns the auth challenge.
   void ping();
   const std::string& base_url() const { return base_url_; }
+  // GET /v2/ with the credentials (a scope-less token for Bearer): throws Error when they are refused.
+  void check_login();
 
   // HEAD: the blob's size when the repository has it, nullopt on 404.
   std::optional<uint64_t> blob_size(const std::string& repo, const Digest& digest);
@@ -67,23 +67,14 @@ class RegistryClient {
  private:
   HttpResponse send(HttpRequest request, const std::string& repo);
   HttpResponse send_following_redirects(HttpRequest request);
-  void add_authorization(HttpRequest& request, const std::string& repo);
-  void refresh_authorization(const HttpResponse& unauthorized, const std::string& repo);
-  std::string fetch_bearer_token(const AuthChallenge& challenge, const std::string& scope);
+  std::vector<std::string> scopes(const std::string& repo) const;
   [[noreturn]] void fail(const std::string& what, const HttpResponse& response) const;
 
   HttpClient& http_;
   std::string host_;
   RegistryOptions options_;
   std::string base_url_;
-
-  struct Token {
-    std::string value;
-    std::chrono::steady_clock::time_point expires;
-  };
-  std::mutex auth_mutex_;
-  std::optional<AuthChallenge> challenge_;
-  std::map<std::string, Token> tokens_;  // by scope
+  RegistryAuth auth_;
 };
 
 }  // namespace ocipush

@@ -26,7 +26,7 @@ class BadInputTest(IntegrationTestCase):
         """Run oci-push with args (and again with -q prepended); check exit code, the error
         line, that it names one of `names`, and that the registry holds no manifest for repo.
         no_requests: the registry must not have been contacted at all (usage errors);
-        no_writes: no PUT/POST/PATCH/DELETE either (input the tool must reject up front)."""
+        no_writes: no PUT/POST/PATCH/DELETE (input the tool must reject before uploading)."""
         for quiet in (False, True):
             with self.subTest(quiet=quiet):
                 mark = self.reg.mark()

@@ -104,6 +104,12 @@ class PushBasicTest(IntegrationTestCase):
         res = self.oci_push("--format", "oci", path, f"{reg.host}/umoci:oci")
         digest = self.assertPushed(res, reg.host, "umoci")
         self.assertEqual(digest, self.verify(reg, "umoci", "oci", img, verify.OCI_MANIFEST).digest)
+        # skopeo writes fully qualified RepoTags ("docker.io/example/umoci:1.0"); with
+        # --registry the repository is the name's path part, as docker would parse it
+        self.assertEqual(img.repo_tags, ["docker.io/example/umoci:1.0"])
+        res = self.oci_push("--registry", reg.host, path)
+        digest = self.assertPushed(res, reg.host, "example/umoci")
+        self.assertEqual(digest, self.verify(reg, "example/umoci", "1.0", img).digest)
 
     def test_extra_tag(self):
         path, img = self.fixture("basic", _basic)

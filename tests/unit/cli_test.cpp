@@ -77,11 +77,49 @@ PushResult sample_result(bool dry_run) {
   RepositoryResult r;
   r.name = "127.0.0.1:5000/app";
   r.tags = {"1.0"};
-  r.manifest_digest = d('e');
-  r.manifest_media_type = "application/vnd.docker.distribution.manifest.v2+json";
-  r.config = {{"application/vnd.docker.container.image.v1+json", d('c'), 10}, std::nullopt, true};
-  r.layers = {{{"application/vnd.docker.image.rootfs.diff.tar.gzip", d('1'), 20}, d('2'), false}};
+  r.manifest.digest = d('e');
+  r.manifest.media_type = "application/vnd.docker.distribution.manifest.v2+json";
+  r.manifest.config = {{"application/vnd.docker.container.image.v1+json", d('c'), 10, {}, {}}, std::nullopt, true, false};
+  r.manifest.layers = {{{"application/vnd.docker.image.rootfs.diff.tar.gzip", d('1'), 20, {}, {}}, d('2'), false, false}};
   return {dry_run, {r}};
+}
+
+PushResult sample_index_result() {
+  auto result = sample_result(true);
+  auto image = result.repositories[0].manifest;
+  image.platform = Platform{"linux", "arm64", "v8"};
+  auto& top = result.repositories[0].manifest;
+  top = ManifestResult{};
+  top.digest = *Digest::parse("sha256:" + std::string(64, 'f'));
+  top.media_type = "application/vnd.oci.image.index.v1+json";
+  top.manifests = {image};
+  return result;
+}
+
+TEST(Cli, IndexJsonListsManifestsWithPlatforms) {
+  auto result = sample_index_result();
+  result.dry_run = false;
+  auto j = nlohmann::json::parse(format_push_result(result, true));
+  EXPECT_EQ(j["mediaType"], "application/vnd.oci.image.index.v1+json");
+  EXPECT_FALSE(j.contains("layers"));
+  ASSERT_EQ(j["manifests"].size(), 1u);
+  EXPECT_EQ(j["manifests"][0]["platform"], "linux/arm64/v8");
+  EXPECT_EQ(j["manifests"][0]["digest"], "sha256:" + std::string(64, 'e'));
+  EXPECT_EQ(j["manifests"][0]["layers"][0]["size"], 20);
+}
+
+TEST(Cli, IndexPlanEndsWithTheIndex) {
+  auto plan = format_push_result(sample_index_result(), false);
+  EXPECT_NE(plan.find("manifest sha256:" + std::string(64, 'e') + " linux/arm64/v8\n"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("index sha256:" + std::string(64, 'f') + " 127.0.0.1:5000/app 1.0\n"), std::string::npos) << plan;
+}
+
+TEST(Cli, PlatformAndAll) {
+  auto c = parse({"img", "r/x", "--platform", "linux/arm64", "--all"});
+  EXPECT_EQ(c.push.platform, "linux/arm64");
+  EXPECT_TRUE(c.push.all);
+  EXPECT_THROW(parse({"img", "--platform", "linux"}), UsageError);
+  EXPECT_THROW(parse({"img", "--all", "--image", "a:1"}), UsageError);
 }
 
 TEST(Cli, PlainOutputIsTheReference) {

@@ -42,17 +42,6 @@ TEST(DockerArchiveManifest, ErrorsNameTheFileAndImage) {
             "i.tar: manifest.json: image 0: \"Layers\" holds a non-string");
 }
 
-TEST(DockerArchiveSelect, SeveralImagesNeedAChoice) {
-  std::vector<DockerArchiveEntry> entries{{"a.json", {"app:1"}, {}}, {"b.json", {"tool:2", "tool:latest"}, {}}};
-  EXPECT_EQ(error_of([&] { select_archive_image(entries, "", "b.tar"); }),
-            "b.tar: holds 2 images (app:1, tool:2); choose one with --image NAME:TAG");
-  EXPECT_EQ(select_archive_image(entries, "tool:latest", "b.tar"), 1u);
-  EXPECT_EQ(select_archive_image(entries, "docker.io/library/app:1", "b.tar"), 0u);
-  EXPECT_EQ(error_of([&] { select_archive_image(entries, "app:2", "b.tar"); }),
-            "b.tar: no image tagged \"app:2\" (it holds app:1, tool:2)");
-  EXPECT_EQ(select_archive_image({entries[0]}, "", "b.tar"), 0u);
-}
-
 TEST(SniffCompression, Magic) {
   EXPECT_EQ(sniff_compression(StringSource(std::string("\x1f\x8b\x08\x00", 4))), LayerCompression::Gzip);
   EXPECT_EQ(sniff_compression(StringSource(std::string("\x28\xb5\x2f\xfd", 4))), LayerCompression::Zstd);

@@ -1,0 +1,54 @@
+// Content-addressed blobs of an OCI image layout, in a directory or inside a tar, read in place.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "oci_push/byte_source.h"
+#include "oci_push/digest.h"
+#include "oci_push/tar_index.h"
+
+namespace ocipush {
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  // blobs/<alg>/<hex>. Throws Error naming the store and digest when absent, not a regular file, outside
+  // the layout (a symlink out of it), or of another size than `size`.
+  virtual std::shared_ptr<const ByteSource> open_blob(const Digest& digest, uint64_t size) const = 0;
+  virtual bool has_blob(const Digest& digest) const = 0;
+  // A small file at the root ("index.json", "oci-layout"); nullopt when absent; Error past `max_size`.
+  virtual std::optional<std::string> read_root_file(const std::string& name, size_t max_size) const = 0;
+  virtual std::string name() const = 0;
+};
+
+// An OCI layout directory.
+class DirectoryBlobStore : public BlobStore {
+ public:
+  explicit DirectoryBlobStore(const std::string& root);  // throws Error when root is not a directory
+  std::shared_ptr<const ByteSource> open_blob(const Digest& digest, uint64_t size) const override;
+  bool has_blob(const Digest& digest) const override;
+  std::optional<std::string> read_root_file(const std::string& name, size_t max_size) const override;
+  std::string name() const override { return root_; }
+
+ private:
+  std::string inside(const std::string& relative) const;  // resolved path, refused when it leaves root
+  std::string root_;
+  std::string real_root_;
+};
+
+// An OCI layout inside a tar (oci-archive, Docker 25+ save), indexed once.
+class TarBlobStore : public BlobStore {
+ public:
+  TarBlobStore(std::shared_ptr<const ByteSource> tar, TarIndex index);
+  std::shared_ptr<const ByteSource> open_blob(const Digest& digest, uint64_t size) const override;
+  bool has_blob(const Digest& digest) const override;
+  std::optional<std::string> read_root_file(const std::string& name, size_t max_size) const override;
+  std::string name() const override { return tar_->name(); }
+
+ private:
+  std::shared_ptr<const ByteSource> tar_;
+  TarIndex index_;
+};
+
+}  // namespace ocipush

@@ -1,0 +1,86 @@
+#include "oci_push/blob_store.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "oci_push/error.h"
+#include "oci_push/file_source.h"
+
+namespace ocipush {
+
+namespace {
+
+std::string blob_path(const Digest& digest) { return "blobs/" + digest.algorithm + "/" + digest.hex; }
+
+void check_size(const ByteSource& bytes, const std::string& store, const Digest& digest, uint64_t size) {
+  if (bytes.size() != size)
+    throw Error(store + ": blob " + digest.str() + " is " + std::to_string(bytes.size()) +
+                " bytes but its descriptor says " + std::to_string(size));
+}
+
+std::optional<std::string> real_path(const std::string& path) {
+  char buf[PATH_MAX];
+  if (!realpath(path.c_str(), buf)) return std::nullopt;
+  return std::string(buf);
+}
+
+}  // namespace
+
+DirectoryBlobStore::DirectoryBlobStore(const std::string& root) : root_(root) {
+  struct stat st;
+  if (stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw Error(root + ": not a directory");
+  real_root_ = real_path(root).value_or(root);
+}
+
+std::string DirectoryBlobStore::inside(const std::string& relative) const {
+  std::string path = root_ + "/" + relative;
+  auto real = real_path(path);
+  if (!real) return {};
+  if (!real->starts_with(real_root_ + "/"))
+    throw Error(root_ + ": " + relative + " resolves outside the layout directory; refusing to read it");
+  return *real;
+}
+
+std::shared_ptr<const ByteSource> DirectoryBlobStore::open_blob(const Digest& digest, uint64_t size) const {
+  std::string path = inside(blob_path(digest));
+  if (path.empty()) throw Error(root_ + ": blob " + digest.str() + " is missing (no " + blob_path(digest) + ")");
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    throw Error(root_ + ": blob " + digest.str() + " is not a regular file");
+  auto source = std::make_shared<FileSource>(path);
+  check_size(*source, root_, digest, size);
+  return source;
+}
+
+bool DirectoryBlobStore::has_blob(const Digest& digest) const { return !inside(blob_path(digest)).empty(); }
+
+std::optional<std::string> DirectoryBlobStore::read_root_file(const std::string& name, size_t max_size) const {
+  std::string path = inside(name);
+  if (path.empty()) return std::nullopt;
+  FileSource file(path);
+  return read_all(file, max_size);
+}
+
+TarBlobStore::TarBlobStore(std::shared_ptr<const ByteSource> tar, TarIndex index)
+    : tar_(std::move(tar)), index_(std::move(index)) {}
+
+std::shared_ptr<const ByteSource> TarBlobStore::open_blob(const Digest& digest, uint64_t size) const {
+  auto entry = index_.find(blob_path(digest));
+  if (!entry) throw Error(tar_->name() + ": blob " + digest.str() + " is missing (no " + blob_path(digest) + ")");
+  if (entry->type != TarEntry::Type::File) throw Error(tar_->name() + ": blob " + digest.str() + " is not a regular file");
+  auto source = std::make_shared<SliceSource>(*tar_, entry->offset, entry->size, tar_->name() + ": " + blob_path(digest));
+  check_size(*source, tar_->name(), digest, size);
+  return source;
+}
+
+bool TarBlobStore::has_blob(const Digest& digest) const { return index_.find(blob_path(digest)).has_value(); }
+
+std::optional<std::string> TarBlobStore::read_root_file(const std::string& name, size_t max_size) const {
+  auto entry = index_.find(name);
+  if (!entry || entry->type != TarEntry::Type::File) return std::nullopt;
+  SliceSource slice(*tar_, entry->offset, entry->size, tar_->name() + ": " + name);
+  return read_all(slice, max_size);
+}
+
+}  // namespace ocipush

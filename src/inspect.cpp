@@ -1,0 +1,136 @@
+#include "oci_push/inspect.h"
+
+#include <cxxopts.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "oci_push/error.h"
+#include "oci_push/local_source.h"
+#include "oci_push/progress.h"
+
+namespace ocipush {
+
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+const char* compression_name(LayerCompression c) {
+  switch (c) {
+    case LayerCompression::Gzip:
+      return "gzip";
+    case LayerCompression::Zstd:
+      return "zstd";
+    case LayerCompression::None:
+      break;
+  }
+  return "none";
+}
+
+ordered_json image_json(const LocalArtifact& a) {
+  const LocalImage& image = *a.image;
+  ordered_json j;
+  j["type"] = "image";
+  j["names"] = a.names;
+  if (!a.tags.empty()) j["tags"] = a.tags;
+  j["mediaType"] = std::string(manifest_media_type(image.native_format));
+  if (image.manifest) j["digest"] = image.manifest_digest.str();
+  if (a.platform) j["platform"] = a.platform->str();
+  j["config"] = {{"digest", image.config_digest.str()}, {"size", image.config.size()}, {"mediaType", image.config_media_type}};
+  j["layers"] = ordered_json::array();
+  for (const auto& l : image.layers) {
+    ordered_json layer;
+    if (l.descriptor) {
+      layer["digest"] = l.descriptor->digest.str();
+      layer["size"] = l.descriptor->size;
+      layer["mediaType"] = l.descriptor->media_type;
+    } else {
+      layer["size"] = l.bytes->size();
+    }
+    layer["compression"] = compression_name(l.stored_compression);
+    layer["diffId"] = l.diff_id.str();
+    if (l.foreign) layer["foreign"] = true;
+    j["layers"].push_back(layer);
+  }
+  return j;
+}
+
+ordered_json artifact_json(const LocalArtifact& a) {
+  if (a.image) return image_json(a);
+  ordered_json j;
+  j["type"] = "index";
+  j["names"] = a.names;
+  if (!a.tags.empty()) j["tags"] = a.tags;
+  j["mediaType"] = a.index->media_type;
+  j["digest"] = a.index->digest.str();
+  if (a.platform) j["platform"] = a.platform->str();
+  j["images"] = ordered_json::array();
+  for (const auto& child : a.index->children) j["images"].push_back(artifact_json(child));
+  return j;
+}
+
+void write_text(std::ostringstream& out, const LocalArtifact& a, const std::string& indent) {
+  std::string names;
+  for (const auto& n : a.names) names += " " + n;
+  for (const auto& t : a.tags) names += " " + t;
+  std::string platform = a.platform ? " [" + a.platform->str() + "]" : "";
+  if (a.index) {
+    out << indent << "index" << names << platform << " " << a.index->digest.str() << " (" << a.index->media_type << ")\n";
+    for (const auto& child : a.index->children) write_text(out, child, indent + "  ");
+    return;
+  }
+  const LocalImage& image = *a.image;
+  out << indent << "image" << names << platform;
+  if (image.manifest) out << " " << image.manifest_digest.str();
+  out << " (" << manifest_media_type(image.native_format) << ")\n";
+  out << indent << "  config " << image.config_digest.str() << " " << image.config.size() << " B\n";
+  for (size_t i = 0; i < image.layers.size(); ++i) {
+    const auto& l = image.layers[i];
+    out << indent << "  layer " << i + 1 << " ";
+    if (l.descriptor) out << l.descriptor->digest.str() << " ";
+    out << human_size(l.descriptor ? l.descriptor->size : l.bytes->size()) << " " << compression_name(l.stored_compression)
+        << (l.foreign ? " foreign" : "") << " diff_id " << l.diff_id.str() << "\n";
+  }
+}
+
+}  // namespace
+
+std::string format_inspection(const LocalSource& source, bool json) {
+  if (json) {
+    ordered_json j;
+    j["source"] = source.name;
+    j["kind"] = source.kind;
+    j["artifacts"] = ordered_json::array();
+    for (const auto& a : source.artifacts) j["artifacts"].push_back(artifact_json(a));
+    return j.dump(2) + "\n";
+  }
+  std::ostringstream out;
+  out << source.name << ": " << source.kind << ", " << source.artifacts.size()
+      << (source.artifacts.size() == 1 ? " image or index\n" : " images or indexes\n");
+  for (const auto& a : source.artifacts) write_text(out, a, "");
+  return out.str();
+}
+
+int run_inspect(int argc, const char* const* argv) {
+  cxxopts::Options o("oci-push inspect", "List what a local image source holds, without pushing.");
+  o.positional_help("SOURCE");
+  o.add_options()("json", "Print JSON")("h,help", "Show this help")(
+      "source", "", cxxopts::value<std::vector<std::string>>());
+  o.parse_positional({"source"});
+  cxxopts::ParseResult r;
+  try {
+    r = o.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw UsageError(std::string(e.what()) + " (see oci-push inspect --help)");
+  }
+  if (r.count("help")) {
+    std::cout << o.help();
+    return 0;
+  }
+  auto sources = r.count("source") ? r["source"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (sources.size() != 1) throw UsageError("inspect takes exactly one SOURCE");
+  std::cout << format_inspection(open_source(parse_source_spec(sources[0])), r.count("json") > 0);
+  return 0;
+}
+
+}  // namespace ocipush

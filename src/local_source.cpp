@@ -1,0 +1,112 @@
+#include "oci_push/local_source.h"
+
+#include <sys/stat.h>
+
+#include "oci_push/blob_store.h"
+#include "oci_push/docker_archive.h"
+#include "oci_push/error.h"
+#include "oci_push/file_source.h"
+#include "oci_push/oci_layout.h"
+#include "oci_push/reference.h"
+#include "oci_push/tar_index.h"
+
+namespace ocipush {
+
+namespace {
+
+std::pair<std::string, std::string> split_first_colon(std::string_view rest) {
+  auto colon = rest.find(':');
+  if (colon == std::string_view::npos) return {std::string(rest), ""};
+  return {std::string(rest.substr(0, colon)), std::string(rest.substr(colon + 1))};
+}
+
+bool names_match(const std::string& name, std::string_view selector) {
+  if (name == selector) return true;
+  try {
+    auto a = parse_reference(name);
+    auto b = parse_reference(selector);
+    return a.repository == b.repository && a.tag == b.tag &&
+           (a.registry == b.registry || a.registry == "docker.io" || b.registry == "docker.io");
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+std::string label(const LocalArtifact& a, size_t i) {
+  std::string out;
+  if (!a.names.empty()) out = a.names.front();
+  else if (!a.tags.empty()) out = a.tags.front();
+  else out = "(unnamed #" + std::to_string(i + 1) + ")";
+  if (a.index) out += " (" + std::to_string(a.index->children.size()) + " platforms)";
+  return out;
+}
+
+}  // namespace
+
+SourceSpec parse_source_spec(std::string_view text) {
+  SourceSpec spec;
+  auto take = [&](std::string_view prefix, SourceSpec::Kind kind) {
+    if (!text.starts_with(prefix)) return false;
+    spec.kind = kind;
+    std::tie(spec.path, spec.reference) = split_first_colon(text.substr(prefix.size()));
+    if (spec.path.empty()) throw UsageError("invalid source \"" + std::string(text) + "\": no path after the transport");
+    return true;
+  };
+  if (take("oci:", SourceSpec::Kind::OciLayout) || take("oci-archive:", SourceSpec::Kind::OciArchive) ||
+      take("docker-archive:", SourceSpec::Kind::DockerArchive))
+    return spec;
+  spec.path = std::string(text);
+  return spec;
+}
+
+LocalSource open_source(const SourceSpec& spec) {
+  struct stat st;
+  if (spec.path != "-" && stat(spec.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (spec.kind != SourceSpec::Kind::Auto && spec.kind != SourceSpec::Kind::OciLayout)
+      throw Error(spec.path + ": is a directory, not an archive");
+    return read_oci_layout(std::make_shared<DirectoryBlobStore>(spec.path), "oci-layout");
+  }
+  if (spec.kind == SourceSpec::Kind::OciLayout) throw Error(spec.path + ": not a directory (an OCI layout is one)");
+  if (spec.path == "-") throw Error("reading an image from standard input is not supported yet");
+
+  auto file = std::make_shared<FileSource>(spec.path);
+  auto index = TarIndex::build(*file);
+  bool oci = index.find("oci-layout") && index.find("index.json");
+  bool docker = index.find("manifest.json").has_value();
+  if (spec.kind == SourceSpec::Kind::OciArchive && !oci)
+    throw Error(spec.path + ": no oci-layout and index.json inside (not an oci-archive)");
+  if (spec.kind == SourceSpec::Kind::DockerArchive && !docker)
+    throw Error(spec.path + ": no manifest.json inside (not a docker save tarball)");
+  if (oci && spec.kind != SourceSpec::Kind::DockerArchive) {
+    auto store = std::make_shared<TarBlobStore>(file, std::move(index));
+    auto source = read_oci_layout(store, "oci-archive");
+    source.keep_alive = std::make_shared<std::pair<std::shared_ptr<const BlobStore>, std::shared_ptr<FileSource>>>(store, file);
+    return source;
+  }
+  if (!docker) throw Error(spec.path + ": neither a docker save tarball (manifest.json) nor an OCI archive (oci-layout, index.json)");
+  return DockerArchive(file, std::move(index)).read_all();
+}
+
+std::string describe_artifacts(const LocalSource& source) {
+  std::string out;
+  for (size_t i = 0; i < source.artifacts.size(); ++i) out += (i ? ", " : "") + label(source.artifacts[i], i);
+  return out;
+}
+
+size_t select_artifact(const LocalSource& source, std::string_view selector) {
+  const auto& artifacts = source.artifacts;
+  if (selector.empty()) {
+    if (artifacts.size() == 1) return 0;
+    throw Error(source.name + ": holds " + std::to_string(artifacts.size()) + " images (" + describe_artifacts(source) +
+                "); choose one with --image NAME:TAG or --all");
+  }
+  for (size_t i = 0; i < artifacts.size(); ++i) {
+    for (const auto& name : artifacts[i].names)
+      if (names_match(name, selector)) return i;
+    for (const auto& tag : artifacts[i].tags)
+      if (tag == selector) return i;
+  }
+  throw Error(source.name + ": no image named \"" + std::string(selector) + "\" (it holds " + describe_artifacts(source) + ")");
+}
+
+}  // namespace ocipush
