@@ -3,10 +3,12 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev libfmt-dev libisal-dev libzstd-dev zlib1g-dev
+  libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev libfmt-dev libisal-dev libzstd-dev libarchive-dev zlib1g-dev
   libgtest-dev
   # integration tests: a real registry, an independent client, fixture tools, htpasswd, Debian's python
   docker-registry skopeo umoci oci-image-tool apache2-utils python3 openssl ca-certificates curl
+  # ECR and Bearer tests: botocore recomputes SigV4 signatures in the AWS stand-in; jwt signs registry tokens
+  python3-botocore python3-jwt
 )
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done

@@ -3,6 +3,7 @@
 #include <deque>
 #include <future>
 #include <memory>
+#include <optional>
 
 #include "oci_push/error.h"
 #include "oci_push/gzip_blocks.h"
@@ -13,13 +14,41 @@ namespace {
 constexpr size_t kHashBlockSize = 4 << 20;
 }
 
-CompressedDigests gzip_stream(const ByteSource& source, ThreadPool& pool, int level, const ByteSink& sink,
+ByteReader reader_of(const ByteSource& source) {
+  auto offset = std::make_shared<uint64_t>(0);
+  return [&source, offset](char* buf, size_t len) -> size_t {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(len, source.size() - *offset));
+    size_t got = want ? source.read_at(*offset, buf, want) : 0;
+    if (got != want) throw Error(source.name() + ": ends early at byte " + std::to_string(*offset + got));
+    *offset += got;
+    return got;
+  };
+}
+
+namespace {
+
+// Up to `size` bytes: fewer only when the reader is at its end.
+std::string read_block(const ByteReader& read, size_t size) {
+  std::string block(size, '\0');
+  size_t filled = 0;
+  while (filled < size) {
+    size_t n = read(block.data() + filled, size - filled);
+    if (n == 0) break;
+    filled += n;
+  }
+  block.resize(filled);
+  return block;
+}
+
+}  // namespace
+
+CompressedDigests gzip_stream(const ByteReader& read, ThreadPool& pool, int level, const ByteSink& sink,
                               const ProgressCallback& progress, const std::atomic<bool>& stop) {
-  const uint64_t total = source.size();
   // Enough blocks ahead to keep every compression thread busy while this thread uploads.
   const size_t window_size = 2 * static_cast<size_t>(pool.size()) + 1;
   Sha256 plain_hash, packed_hash;
   uint32_t crc = 0;
+  uint64_t total = 0;
   CompressedDigests result;
 
   auto emit = [&](std::string_view bytes) {
@@ -29,23 +58,34 @@ CompressedDigests gzip_stream(const ByteSource& source, ThreadPool& pool, int le
   };
   emit(gzip_header());
 
+  // The last block must carry BFINAL, so one block is read ahead to know whether another follows.
+  std::optional<std::string> ahead;
+  auto next_block = [&](bool& last) {
+    std::string block = ahead ? std::move(*ahead) : read_block(read, kGzipBlockSize);
+    ahead.reset();
+    last = block.size() < kGzipBlockSize;
+    if (!last) {
+      ahead = read_block(read, kGzipBlockSize);
+      last = ahead->empty();
+    }
+    return block;
+  };
+
   std::deque<std::pair<size_t, std::future<std::string>>> window;  // (uncompressed size, output)
   uint64_t consumed = 0;
-  uint64_t next_offset = 0;
   bool submitted_last = false;
   while (!submitted_last || !window.empty()) {
     while (!submitted_last && window.size() < window_size) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(kGzipBlockSize, total - next_offset));
-      auto block = std::make_shared<std::string>(read_exact(source, next_offset, n));
+      bool last = false;
+      auto block = std::make_shared<std::string>(next_block(last));
       plain_hash.update(*block);
       crc = gzip_crc32(crc, block->data(), block->size());
-      bool last = next_offset + n == total;
-      window.emplace_back(n, pool.submit([block, last, level] {
+      total += block->size();
+      window.emplace_back(block->size(), pool.submit([block, last, level] {
         std::string out;
         deflate_block(block->data(), block->size(), last, level, out);
         return out;
       }));
-      next_offset += n;
       submitted_last = last;
     }
     if (stop.load()) throw Interrupted();
@@ -60,23 +100,31 @@ CompressedDigests gzip_stream(const ByteSource& source, ThreadPool& pool, int le
   return result;
 }
 
-Digest hash_source(const ByteSource& source, const ProgressCallback& progress, const std::atomic<bool>& stop,
+CompressedDigests gzip_stream(const ByteSource& source, ThreadPool& pool, int level, const ByteSink& sink,
+                              const ProgressCallback& progress, const std::atomic<bool>& stop) {
+  return gzip_stream(reader_of(source), pool, level, sink, progress, stop);
+}
+
+Digest hash_stream(const ByteReader& read, const ProgressCallback& progress, const std::atomic<bool>& stop,
                    const ByteSink& sink) {
   Sha256 hash;
   std::string buffer(kHashBlockSize, '\0');
-  uint64_t offset = 0;
-  const uint64_t total = source.size();
-  while (offset < total) {
+  uint64_t done = 0;
+  for (;;) {
     if (stop.load()) throw Interrupted();
-    size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), total - offset));
-    size_t got = source.read_at(offset, buffer.data(), want);
-    if (got != want) throw Error(source.name() + ": ends early at byte " + std::to_string(offset + got));
+    size_t got = read(buffer.data(), buffer.size());
+    if (got == 0) break;
     hash.update(buffer.data(), got);
     if (sink) sink(std::string_view(buffer.data(), got));
-    offset += got;
-    if (progress) progress(offset);
+    done += got;
+    if (progress) progress(done);
   }
   return hash.finish();
+}
+
+Digest hash_source(const ByteSource& source, const ProgressCallback& progress, const std::atomic<bool>& stop,
+                   const ByteSink& sink) {
+  return hash_stream(reader_of(source), progress, stop, sink);
 }
 
 ChunkedUpload::ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size)

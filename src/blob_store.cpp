@@ -62,25 +62,25 @@ std::optional<std::string> DirectoryBlobStore::read_root_file(const std::string&
   return read_all(file, max_size);
 }
 
-TarBlobStore::TarBlobStore(std::shared_ptr<const ByteSource> tar, TarIndex index)
-    : tar_(std::move(tar)), index_(std::move(index)) {}
-
-std::shared_ptr<const ByteSource> TarBlobStore::open_blob(const Digest& digest, uint64_t size) const {
-  auto entry = index_.find(blob_path(digest));
-  if (!entry) throw Error(tar_->name() + ": blob " + digest.str() + " is missing (no " + blob_path(digest) + ")");
-  if (entry->type != TarEntry::Type::File) throw Error(tar_->name() + ": blob " + digest.str() + " is not a regular file");
-  auto source = std::make_shared<SliceSource>(*tar_, entry->offset, entry->size, tar_->name() + ": " + blob_path(digest));
-  check_size(*source, tar_->name(), digest, size);
+std::shared_ptr<const ByteSource> ArchiveBlobStore::open_blob(const Digest& digest, uint64_t size) const {
+  auto source = files_->open_file(blob_path(digest));
+  if (!source) {
+    if (files_->streamed_file(blob_path(digest)))
+      throw Error(files_->name() + ": blob " + digest.str() + " was streamed past and cannot be read again");
+    throw Error(files_->name() + ": blob " + digest.str() + " is missing (no " + blob_path(digest) + ")");
+  }
+  check_size(*source, files_->name(), digest, size);
   return source;
 }
 
-bool TarBlobStore::has_blob(const Digest& digest) const { return index_.find(blob_path(digest)).has_value(); }
+bool ArchiveBlobStore::has_blob(const Digest& digest) const { return files_->has_file(blob_path(digest)); }
 
-std::optional<std::string> TarBlobStore::read_root_file(const std::string& name, size_t max_size) const {
-  auto entry = index_.find(name);
-  if (!entry || entry->type != TarEntry::Type::File) return std::nullopt;
-  SliceSource slice(*tar_, entry->offset, entry->size, tar_->name() + ": " + name);
-  return read_all(slice, max_size);
+std::optional<StreamedBlob> ArchiveBlobStore::streamed_blob(const Digest& digest) const {
+  return files_->streamed_file(blob_path(digest));
+}
+
+std::optional<std::string> ArchiveBlobStore::read_root_file(const std::string& name, size_t max_size) const {
+  return files_->read_file(name, max_size);
 }
 
 }  // namespace ocipush

@@ -28,6 +28,11 @@ cxxopts::Options make_options() {
     ("format", "Manifest format: docker or oci (default: the source's)", cxxopts::value<std::string>(), "FORMAT")
     ("username", "Registry user name (with --password-stdin)", cxxopts::value<std::string>(), "USER")
     ("password-stdin", "Read the registry password from standard input")
+    ("ecr-region", "The registry is Amazon ECR in REGION, whatever its name", cxxopts::value<std::string>(), "REGION")
+    ("ecr-registry-id", "The ECR registry's 12-digit account (with --ecr-region)", cxxopts::value<std::string>(), "ACCOUNT")
+    ("ecr-public", "The registry is ECR Public, whatever its name")
+    ("create-repository", "Create a missing ECR repository (CreateRepository) before pushing")
+    ("repository-policy", "Apply the ECR repository policy in FILE (SetRepositoryPolicy)", cxxopts::value<std::string>(), "FILE")
     ("j,jobs", "Blobs in flight at once (default 4)", cxxopts::value<unsigned>(), "N")
     ("threads", "Compression threads (default: one per core)", cxxopts::value<unsigned>(), "N")
     ("chunk-size", "Upload chunk size, at least 5MiB (default 8MiB)", cxxopts::value<std::string>(), "SIZE")
@@ -56,7 +61,11 @@ TARGET   REGISTRY[:PORT]/REPO[:TAG][@DIGEST]. Without a tag, the tags come from 
 
 oci-push inspect SOURCE [--json]   lists the images, platforms and layers inside SOURCE.
 
-Credentials: --username with --password-stdin, else docker's config.json ($DOCKER_CONFIG or ~/.docker).
+Credentials: --username with --password-stdin; for Amazon ECR (recognised by name, or --ecr-region)
+a built-in login with the AWS credentials the AWS CLI would use; else docker's config.json
+($DOCKER_CONFIG or ~/.docker: auths, credHelpers, credsStore), then podman's auth.json.
+oci-push login REGISTRY --username USER --password-stdin   stores credentials as docker login does.
+oci-push ecr get-login-password [--region R]               prints an ECR password (as the AWS CLI).
 Loopback registries (localhost, 127.0.0.0/8, ::1) fall back to plain HTTP when TLS fails, as docker does.
 
 Output: the pushed REGISTRY/REPO@sha256:... on stdout (one line per repository); --json for a summary.
@@ -193,6 +202,17 @@ CliCommand parse_command_line(int argc, const char* const* argv) {
   c.password_stdin = r.count("password-stdin") > 0;
   if (c.password_stdin && c.username.empty()) throw UsageError("--password-stdin needs --username");
   if (!c.username.empty() && !c.password_stdin) throw UsageError("--username needs --password-stdin");
+  p.auth.ecr_region = get_or<std::string>(r, "ecr-region", "");
+  p.auth.ecr_registry_id = get_or<std::string>(r, "ecr-registry-id", "");
+  if (!p.auth.ecr_registry_id.empty() &&
+      (p.auth.ecr_registry_id.size() != 12 ||
+       p.auth.ecr_registry_id.find_first_not_of("0123456789") != std::string::npos))
+    throw UsageError("--ecr-registry-id must be a 12-digit AWS account id");
+  p.auth.ecr_public = r.count("ecr-public") > 0;
+  if (p.auth.ecr_public && (!p.auth.ecr_region.empty() || !p.auth.ecr_registry_id.empty()))
+    throw UsageError("--ecr-public does not go with --ecr-region or --ecr-registry-id");
+  p.auth.create_repository = r.count("create-repository") > 0;
+  p.auth.repository_policy_file = get_or<std::string>(r, "repository-policy", "");
   c.json = r.count("json") > 0;
   c.quiet = r.count("quiet") > 0;
   c.verbose = r.count("verbose") > 0;

@@ -45,6 +45,13 @@ std::vector<DockerArchiveEntry> parse_docker_archive_manifest(std::string_view j
     e.config = config->get<std::string>();
     e.repo_tags = string_array(item, "RepoTags", at);
     e.layers = string_array(item, "Layers", at);
+    if (auto sources = item.find("LayerSources"); sources != item.end() && sources->is_object()) {
+      for (const auto& [key, value] : sources->items()) {
+        auto diff_id = Digest::parse(key);
+        if (!diff_id) throw Error(at + ": LayerSources key \"" + key + "\" is not a digest");
+        e.layer_sources[*diff_id] = parse_descriptor_json(value.dump(), at + ": LayerSources " + key);
+      }
+    }
     entries.push_back(std::move(e));
   }
   return entries;
@@ -59,29 +66,24 @@ LayerCompression sniff_compression(const ByteSource& bytes) {
   return LayerCompression::None;
 }
 
-DockerArchive::DockerArchive(std::shared_ptr<const ByteSource> tar, TarIndex index)
-    : tar_(std::move(tar)), index_(std::move(index)) {
-  auto manifest = index_.find("manifest.json");
-  if (!manifest) throw Error(tar_->name() + ": no manifest.json (not a docker save tarball)");
-  if (manifest->type != TarEntry::Type::File) throw Error(tar_->name() + ": manifest.json is not a regular file");
-  if (manifest->size > kMaxManifestJson) throw Error(tar_->name() + ": manifest.json is too large");
-  entries_ = parse_docker_archive_manifest(read_exact(*tar_, manifest->offset, manifest->size), tar_->name());
+DockerArchive::DockerArchive(std::shared_ptr<const ArchiveFiles> files) : files_(std::move(files)) {
+  auto manifest = files_->read_file("manifest.json", kMaxManifestJson);
+  if (!manifest) throw Error(files_->name() + ": no manifest.json (not a docker save tarball)");
+  entries_ = parse_docker_archive_manifest(*manifest, files_->name());
 }
 
 LocalImage DockerArchive::load(size_t index) const {
   const auto& entry = entries_.at(index);
-  const std::string& source = tar_->name();
+  const std::string source = files_->name();
   LocalImage image;
   image.source_name = source;
   image.native_format = ManifestFormat::Docker;
   image.config_name = entry.config;
   image.config_media_type = std::string(media_type::kDockerConfig);
 
-  auto config = index_.find(entry.config);
-  if (!config || config->type != TarEntry::Type::File)
-    throw Error(source + ": config \"" + entry.config + "\" listed in manifest.json is not in the archive");
-  if (config->size > kMaxConfigJson) throw Error(source + ": config \"" + entry.config + "\" is too large");
-  image.config = read_exact(*tar_, config->offset, config->size);
+  auto config = files_->read_file(entry.config, kMaxConfigJson);
+  if (!config) throw Error(source + ": config \"" + entry.config + "\" listed in manifest.json is not in the archive");
+  image.config = std::move(*config);
   image.config_digest = sha256_of(image.config);
   auto diff_ids = parse_diff_ids(image.config, source + ": " + entry.config);
   if (diff_ids.size() != entry.layers.size())
@@ -90,14 +92,25 @@ LocalImage DockerArchive::load(size_t index) const {
 
   for (size_t i = 0; i < entry.layers.size(); ++i) {
     const auto& name = entry.layers[i];
-    auto layer = index_.find(name);
-    if (!layer || layer->type != TarEntry::Type::File)
-      throw Error(source + ": layer \"" + name + "\" listed in manifest.json is not in the archive");
     LocalLayer l;
     l.name = name;
-    l.bytes = std::make_shared<SliceSource>(*tar_, layer->offset, layer->size, source + ": " + name);
-    l.stored_compression = sniff_compression(*l.bytes);
     l.diff_id = diff_ids[i];
+    if (auto it = entry.layer_sources.find(l.diff_id);
+        it != entry.layer_sources.end() && is_foreign_layer_media_type(it->second.media_type)) {
+      // Non-distributable: listed with its original descriptor, never uploaded, its file optional.
+      l.foreign = true;
+      l.descriptor = it->second;
+      l.stored_compression = compression_of_layer_media_type(it->second.media_type);
+      l.bytes = files_->open_file(name);
+    } else if (auto streamed = files_->streamed_file(name)) {
+      l.streamed = streamed;
+      l.stored_compression = streamed->stored_compression;
+    } else if (auto bytes = files_->open_file(name)) {
+      l.bytes = bytes;
+      l.stored_compression = sniff_compression(*l.bytes);
+    } else {
+      throw Error(source + ": layer \"" + name + "\" listed in manifest.json is not in the archive");
+    }
     image.layers.push_back(std::move(l));
   }
   return image;
@@ -105,9 +118,9 @@ LocalImage DockerArchive::load(size_t index) const {
 
 LocalSource DockerArchive::read_all() const {
   LocalSource source;
-  source.name = tar_->name();
+  source.name = files_->name();
   source.kind = "docker-archive";
-  source.keep_alive = tar_;
+  source.keep_alive = files_;
   for (size_t i = 0; i < entries_.size(); ++i) {
     LocalArtifact artifact;
     artifact.names = entries_[i].repo_tags;

@@ -3,6 +3,7 @@
 #include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
 
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -12,9 +13,21 @@ namespace ocipush {
 
 namespace {
 
-// The largest level buffer ISA-L wants at any level, so the same buffer serves every level and the
-// output never depends on how much scratch memory a thread happened to have.
+// The largest level buffer ISA-L wants at any level, so one buffer per thread serves every level.
 constexpr size_t kLevelBufSize = ISAL_DEF_LVL3_DEFAULT;
+
+// Each level gets its documented default size, always the same, so the output never depends on how
+// much scratch memory a thread happened to have.
+uint32_t level_buf_size(int level) {
+  switch (level) {
+    case 1:
+      return ISAL_DEF_LVL1_DEFAULT;
+    case 2:
+      return ISAL_DEF_LVL2_DEFAULT;
+    default:
+      return ISAL_DEF_LVL3_DEFAULT;
+  }
+}
 
 struct ThreadScratch {
   std::unique_ptr<uint8_t[]> level_buf = std::make_unique<uint8_t[]>(kLevelBufSize);
@@ -36,11 +49,19 @@ void deflate_block(const void* data, size_t size, bool last, int level, std::str
   const size_t start = out.size();
   out.resize(start + bound);
 
-  isal_zstream stream;
+  // Zeroed first: the init leaves fields that the stateless path reads, and stack garbage there would
+  // make the output depend on what ran on this thread before.
+  isal_zstream stream{};
   isal_deflate_stateless_init(&stream);
   stream.level = static_cast<uint32_t>(level);
-  stream.level_buf = level == 0 ? nullptr : scratch.level_buf.get();
-  stream.level_buf_size = level == 0 ? 0 : static_cast<uint32_t>(kLevelBufSize);
+  if (level > 0) {
+    // ISA-L's stateless deflate does not clear the hash tables in level_buf: whatever a previous
+    // block left there would steer match finding and make the bytes depend on which blocks this
+    // thread compressed before. Zeroed every time, each block's output depends on that block alone.
+    std::memset(scratch.level_buf.get(), 0, level_buf_size(level));
+    stream.level_buf = scratch.level_buf.get();
+    stream.level_buf_size = level_buf_size(level);
+  }
   stream.gzip_flag = IGZIP_DEFLATE;
   stream.end_of_stream = last ? 1 : 0;
   stream.flush = last ? NO_FLUSH : FULL_FLUSH;

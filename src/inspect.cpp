@@ -1,5 +1,6 @@
 #include "oci_push/inspect.h"
 
+#include <algorithm>
 #include <cxxopts.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -27,12 +28,19 @@ const char* compression_name(LayerCompression c) {
   return "none";
 }
 
+// Full names, then bare ref.name tags not already among them.
+std::vector<std::string> all_names(const LocalArtifact& a) {
+  std::vector<std::string> out = a.names;
+  for (const auto& t : a.tags)
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  return out;
+}
+
 ordered_json image_json(const LocalArtifact& a) {
   const LocalImage& image = *a.image;
   ordered_json j;
   j["type"] = "image";
-  j["names"] = a.names;
-  if (!a.tags.empty()) j["tags"] = a.tags;
+  j["names"] = all_names(a);
   j["mediaType"] = std::string(manifest_media_type(image.native_format));
   if (image.manifest) j["digest"] = image.manifest_digest.str();
   if (a.platform) j["platform"] = a.platform->str();
@@ -45,7 +53,7 @@ ordered_json image_json(const LocalArtifact& a) {
       layer["size"] = l.descriptor->size;
       layer["mediaType"] = l.descriptor->media_type;
     } else {
-      layer["size"] = l.bytes->size();
+      layer["size"] = l.stored_size();
     }
     layer["compression"] = compression_name(l.stored_compression);
     layer["diffId"] = l.diff_id.str();
@@ -59,8 +67,7 @@ ordered_json artifact_json(const LocalArtifact& a) {
   if (a.image) return image_json(a);
   ordered_json j;
   j["type"] = "index";
-  j["names"] = a.names;
-  if (!a.tags.empty()) j["tags"] = a.tags;
+  j["names"] = all_names(a);
   j["mediaType"] = a.index->media_type;
   j["digest"] = a.index->digest.str();
   if (a.platform) j["platform"] = a.platform->str();
@@ -88,7 +95,7 @@ void write_text(std::ostringstream& out, const LocalArtifact& a, const std::stri
     const auto& l = image.layers[i];
     out << indent << "  layer " << i + 1 << " ";
     if (l.descriptor) out << l.descriptor->digest.str() << " ";
-    out << human_size(l.descriptor ? l.descriptor->size : l.bytes->size()) << " " << compression_name(l.stored_compression)
+    out << human_size(l.descriptor ? l.descriptor->size : l.stored_size()) << " " << compression_name(l.stored_compression)
         << (l.foreign ? " foreign" : "") << " diff_id " << l.diff_id.str() << "\n";
   }
 }
@@ -129,7 +136,9 @@ int run_inspect(int argc, const char* const* argv) {
   }
   auto sources = r.count("source") ? r["source"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (sources.size() != 1) throw UsageError("inspect takes exactly one SOURCE");
-  std::cout << format_inspection(open_source(parse_source_spec(sources[0])), r.count("json") > 0);
+  auto source = open_source(parse_source_spec(sources[0]));
+  source.name = sources[0];  // as the user wrote it, transport prefix included
+  std::cout << format_inspection(source, r.count("json") > 0);
   return 0;
 }
 

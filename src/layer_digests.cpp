@@ -3,103 +3,97 @@
 #include <isa-l/igzip_lib.h>
 #include <zstd.h>
 
-#include <memory>
-#include <string>
-
 #include "oci_push/error.h"
 
 namespace ocipush {
 
 namespace {
-
-constexpr size_t kReadBlock = 1 << 20;
 constexpr size_t kOutBlock = 1 << 20;
+// zstd's own default cap on the window a frame may ask for (128 MiB): a hostile frame allocates no more.
+constexpr int kZstdWindowLogMax = 27;
+}  // namespace
 
-// Feeds `consume(in, n)` the source in blocks; returns after the last block.
-template <typename Consume>
-void read_blocks(const ByteSource& source, Sha256& stored, const ProgressCallback& progress,
-                 const std::atomic<bool>& stop, Consume consume) {
-  std::string buffer(kReadBlock, '\0');
-  const uint64_t total = source.size();
-  for (uint64_t offset = 0; offset < total;) {
-    if (stop.load()) throw Interrupted();
-    size_t want = static_cast<size_t>(std::min<uint64_t>(kReadBlock, total - offset));
-    size_t got = source.read_at(offset, buffer.data(), want);
-    if (got != want) throw Error(source.name() + ": ends early at byte " + std::to_string(offset + got));
-    stored.update(buffer.data(), got);
-    consume(reinterpret_cast<const uint8_t*>(buffer.data()), got);
-    offset += got;
-    if (progress) progress(offset);
-  }
-}
+struct UncompressedDigester::Impl {
+  LayerCompression compression;
+  std::string name;
+  Sha256 plain;
+  std::string out = std::string(kOutBlock, '\0');
+  // gzip
+  std::unique_ptr<inflate_state> gz;
+  bool gz_started = false;
+  bool gz_finished = false;
+  // zstd
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> zstd{nullptr, ZSTD_freeDCtx};
+  size_t zstd_pending = 0;
 
-StoredLayerDigests gunzip_digests(const ByteSource& source, const ProgressCallback& progress,
-                                  const std::atomic<bool>& stop) {
-  Sha256 stored, plain;
-  auto state = std::make_unique<inflate_state>();
-  isal_inflate_init(state.get());
-  state->crc_flag = ISAL_GZIP;  // checks each member's CRC and size
-  std::string out(kOutBlock, '\0');
-  bool started = false;
-  bool finished = false;
-  read_blocks(source, stored, progress, stop, [&](const uint8_t* in, size_t n) {
-    state->next_in = const_cast<uint8_t*>(in);
-    state->avail_in = static_cast<uint32_t>(n);
+  void gunzip(std::string_view in) {
+    gz->next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(in.data()));
+    gz->avail_in = static_cast<uint32_t>(in.size());
     size_t produced;
     do {
       // pigz and friends may write several gzip members: a finished one followed by data starts another.
-      if (finished && state->avail_in > 0) {
-        isal_inflate_reset(state.get());
-        state->crc_flag = ISAL_GZIP;
+      if (gz_finished && gz->avail_in > 0) {
+        isal_inflate_reset(gz.get());
+        gz->crc_flag = ISAL_GZIP;
       }
-      state->next_out = reinterpret_cast<uint8_t*>(out.data());
-      state->avail_out = static_cast<uint32_t>(out.size());
-      int rc = isal_inflate(state.get());
-      if (rc != ISAL_DECOMP_OK) throw Error(source.name() + ": not valid gzip (ISA-L code " + std::to_string(rc) + ")");
-      produced = out.size() - state->avail_out;
+      gz->next_out = reinterpret_cast<uint8_t*>(out.data());
+      gz->avail_out = static_cast<uint32_t>(out.size());
+      int rc = isal_inflate(gz.get());
+      if (rc != ISAL_DECOMP_OK) throw Error(name + ": not valid gzip (ISA-L code " + std::to_string(rc) + ")");
+      produced = out.size() - gz->avail_out;
       plain.update(out.data(), produced);
-      started = true;
-      finished = state->block_state == ISAL_BLOCK_FINISH;
-    } while (state->avail_in > 0 || produced == out.size());
-  });
-  if (!started || !finished) throw Error(source.name() + ": gzip data is truncated");
-  return {stored.finish(), plain.finish()};
-}
+      gz_started = true;
+      gz_finished = gz->block_state == ISAL_BLOCK_FINISH;
+    } while (gz->avail_in > 0 || produced == out.size());
+  }
 
-StoredLayerDigests unzstd_digests(const ByteSource& source, const ProgressCallback& progress,
-                                  const std::atomic<bool>& stop) {
-  Sha256 stored, plain;
-  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
-  // Caps the window a hostile frame can make us allocate (zstd's own default limit, stated).
-  ZSTD_DCtx_setParameter(ctx.get(), ZSTD_d_windowLogMax, 27);
-  std::string out(ZSTD_DStreamOutSize(), '\0');
-  size_t last = 0;
-  read_blocks(source, stored, progress, stop, [&](const uint8_t* in, size_t n) {
-    ZSTD_inBuffer input{in, n, 0};
+  void unzstd(std::string_view in) {
+    ZSTD_inBuffer input{in.data(), in.size(), 0};
     while (input.pos < input.size) {
       ZSTD_outBuffer output{out.data(), out.size(), 0};
-      last = ZSTD_decompressStream(ctx.get(), &output, &input);
-      if (ZSTD_isError(last)) throw Error(source.name() + ": not valid zstd (" + ZSTD_getErrorName(last) + ")");
+      zstd_pending = ZSTD_decompressStream(zstd.get(), &output, &input);
+      if (ZSTD_isError(zstd_pending)) throw Error(name + ": not valid zstd (" + ZSTD_getErrorName(zstd_pending) + ")");
       plain.update(out.data(), output.pos);
     }
-  });
-  if (last != 0) throw Error(source.name() + ": zstd data is truncated");
-  return {stored.finish(), plain.finish()};
+  }
+};
+
+UncompressedDigester::UncompressedDigester(LayerCompression compression, std::string name)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->compression = compression;
+  impl_->name = std::move(name);
+  if (compression == LayerCompression::Gzip) {
+    impl_->gz = std::make_unique<inflate_state>();
+    isal_inflate_init(impl_->gz.get());
+    impl_->gz->crc_flag = ISAL_GZIP;  // checks each member's CRC and size
+  } else if (compression == LayerCompression::Zstd) {
+    impl_->zstd.reset(ZSTD_createDCtx());
+    ZSTD_DCtx_setParameter(impl_->zstd.get(), ZSTD_d_windowLogMax, kZstdWindowLogMax);
+  } else {
+    throw Error(impl_->name + ": not compressed");
+  }
 }
 
-}  // namespace
+UncompressedDigester::~UncompressedDigester() = default;
+
+void UncompressedDigester::update(std::string_view compressed) {
+  if (compressed.empty()) return;
+  if (impl_->compression == LayerCompression::Gzip) impl_->gunzip(compressed);
+  else impl_->unzstd(compressed);
+}
+
+Digest UncompressedDigester::finish() {
+  bool complete = impl_->compression == LayerCompression::Gzip ? impl_->gz_started && impl_->gz_finished
+                                                               : impl_->zstd_pending == 0;
+  if (!complete) throw Error(impl_->name + ": compressed data is truncated");
+  return impl_->plain.finish();
+}
 
 StoredLayerDigests digest_compressed_layer(const ByteSource& source, LayerCompression compression,
                                            const ProgressCallback& progress, const std::atomic<bool>& stop) {
-  switch (compression) {
-    case LayerCompression::Gzip:
-      return gunzip_digests(source, progress, stop);
-    case LayerCompression::Zstd:
-      return unzstd_digests(source, progress, stop);
-    case LayerCompression::None:
-      break;
-  }
-  throw Error(source.name() + ": not compressed");
+  UncompressedDigester digester(compression, source.name());
+  Digest stored = hash_source(source, progress, stop, [&](std::string_view b) { digester.update(b); });
+  return {stored, digester.finish()};
 }
 
 }  // namespace ocipush

@@ -8,6 +8,7 @@
 #include "oci_push/file_source.h"
 #include "oci_push/oci_layout.h"
 #include "oci_push/reference.h"
+#include "oci_push/stream_source.h"
 #include "oci_push/tar_index.h"
 
 namespace ocipush {
@@ -43,6 +44,20 @@ std::string label(const LocalArtifact& a, size_t i) {
 
 }  // namespace
 
+LocalSource read_archive(std::shared_ptr<const ArchiveFiles> files, const SourceSpec& spec) {
+  bool oci = files->has_file("oci-layout") && files->has_file("index.json");
+  bool docker = files->has_file("manifest.json");
+  const std::string where = files->name();
+  if (spec.kind == SourceSpec::Kind::OciArchive && !oci)
+    throw Error(where + ": no oci-layout and index.json inside (not an oci-archive)");
+  if (spec.kind == SourceSpec::Kind::DockerArchive && !docker)
+    throw Error(where + ": no manifest.json inside (not a docker save tarball)");
+  if (oci && spec.kind != SourceSpec::Kind::DockerArchive)
+    return read_oci_layout(std::make_shared<ArchiveBlobStore>(files), "oci-archive");
+  if (!docker) throw Error(where + ": neither a docker save tarball (manifest.json) nor an OCI archive (oci-layout, index.json)");
+  return DockerArchive(files).read_all();
+}
+
 SourceSpec parse_source_spec(std::string_view text) {
   SourceSpec spec;
   auto take = [&](std::string_view prefix, SourceSpec::Kind kind) {
@@ -59,7 +74,7 @@ SourceSpec parse_source_spec(std::string_view text) {
   return spec;
 }
 
-LocalSource open_source(const SourceSpec& spec) {
+LocalSource open_source(const SourceSpec& spec, const StreamedFileHandler& on_streamed_file) {
   struct stat st;
   if (spec.path != "-" && stat(spec.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
     if (spec.kind != SourceSpec::Kind::Auto && spec.kind != SourceSpec::Kind::OciLayout)
@@ -67,24 +82,11 @@ LocalSource open_source(const SourceSpec& spec) {
     return read_oci_layout(std::make_shared<DirectoryBlobStore>(spec.path), "oci-layout");
   }
   if (spec.kind == SourceSpec::Kind::OciLayout) throw Error(spec.path + ": not a directory (an OCI layout is one)");
-  if (spec.path == "-") throw Error("reading an image from standard input is not supported yet");
+  if (is_stream_source(spec)) return read_stream_source(spec, on_streamed_file ? on_streamed_file : digest_streamed_file);
 
   auto file = std::make_shared<FileSource>(spec.path);
   auto index = TarIndex::build(*file);
-  bool oci = index.find("oci-layout") && index.find("index.json");
-  bool docker = index.find("manifest.json").has_value();
-  if (spec.kind == SourceSpec::Kind::OciArchive && !oci)
-    throw Error(spec.path + ": no oci-layout and index.json inside (not an oci-archive)");
-  if (spec.kind == SourceSpec::Kind::DockerArchive && !docker)
-    throw Error(spec.path + ": no manifest.json inside (not a docker save tarball)");
-  if (oci && spec.kind != SourceSpec::Kind::DockerArchive) {
-    auto store = std::make_shared<TarBlobStore>(file, std::move(index));
-    auto source = read_oci_layout(store, "oci-archive");
-    source.keep_alive = std::make_shared<std::pair<std::shared_ptr<const BlobStore>, std::shared_ptr<FileSource>>>(store, file);
-    return source;
-  }
-  if (!docker) throw Error(spec.path + ": neither a docker save tarball (manifest.json) nor an OCI archive (oci-layout, index.json)");
-  return DockerArchive(file, std::move(index)).read_all();
+  return read_archive(std::make_shared<TarFiles>(file, std::move(index)), spec);
 }
 
 std::string describe_artifacts(const LocalSource& source) {

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "oci_push/cli.h"
+#include "oci_push/cli_auth.h"
 #include "oci_push/error.h"
 #include "oci_push/inspect.h"
 #include "oci_push/pusher.h"
@@ -60,6 +61,8 @@ int run_push(int argc, char** argv) {
 int run(int argc, char** argv) {
   const std::string subcommand = argc > 1 ? argv[1] : "";
   if (subcommand == "inspect") return ocipush::run_inspect(argc - 1, argv + 1);
+  if (subcommand == "login") return ocipush::run_login(argc - 1, argv + 1);
+  if (subcommand == "ecr" || subcommand == "ecr-public") return ocipush::run_ecr(argc - 1, argv + 1);
   return run_push(argc, argv);
 }
 

@@ -90,6 +90,12 @@ nlohmann::json parse_object(std::string_view json, std::string_view source_name,
 
 }  // namespace
 
+Descriptor parse_descriptor_json(std::string_view json, const std::string& where) {
+  auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw Error(where + ": invalid JSON");
+  return parse_descriptor(j, where, "descriptor");
+}
+
 std::string Platform::str() const { return os + "/" + architecture + (variant.empty() ? "" : "/" + variant); }
 
 Platform Platform::parse(std::string_view text) {

@@ -99,8 +99,14 @@ class LayoutReader {
                     ld.media_type + "\"");
       }
       layer.foreign = is_foreign_layer_media_type(ld.media_type);
-      // A foreign layer need not be in the layout: it is never uploaded.
-      if (!layer.foreign || store_->has_blob(ld.digest)) layer.bytes = store_->open_blob(ld.digest, ld.size);
+      if (auto streamed = store_->streamed_blob(ld.digest)) {
+        if (streamed->stored_digest != ld.digest || streamed->stored_size != ld.size)
+          throw Error(where_ + ": blob " + ld.digest.str() + " does not match its descriptor (digest or size)");
+        layer.streamed = streamed;
+      } else if (!layer.foreign || store_->has_blob(ld.digest)) {
+        // A foreign layer need not be in the layout: it is never uploaded.
+        layer.bytes = store_->open_blob(ld.digest, ld.size);
+      }
       image->layers.push_back(std::move(layer));
     }
     return image;

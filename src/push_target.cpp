@@ -99,7 +99,8 @@ std::vector<PushTarget> resolve_bundle_targets(std::string_view prefix, std::str
     t.api_host = base.api_host();
     if (ref.tag) add_tag(t.tags, *ref.tag);
   }
-  if (!bare_tags.empty()) {
+  // A bare ref.name tag only places an image that has no full name (Docker 25 writes both).
+  if (names.empty() && !bare_tags.empty()) {
     auto& t = target_for(targets, base);
     for (const auto& tag : bare_tags) add_tag(t.tags, tag);
   }

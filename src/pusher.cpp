@@ -12,7 +12,9 @@
 #include "oci_push/local_source.h"
 #include "oci_push/oci_layout.h"
 #include "oci_push/push_target.h"
+#include "oci_push/reference.h"
 #include "oci_push/registry_client.h"
+#include "oci_push/stream_source.h"
 #include "oci_push/thread_pool.h"
 
 namespace ocipush {
@@ -209,7 +211,16 @@ class ArtifactPusher {
       progress_.event(label + ": non-distributable (foreign) layer, not uploaded");
       return {d, layer.diff_id, true, true};
     }
-    progress_.start(progress_id, label, layer.bytes->size());
+    if (layer.streamed) {
+      // Uploaded while the stream went by; only now is it known to be this layer.
+      check_diff_id(image, i, layer.streamed->uncompressed);
+      if (!layer.streamed->uploaded) throw Error(layer.name + " was read from a stream without being uploaded");
+      Descriptor d = *layer.streamed->uploaded;
+      d.media_type = media_type;
+      bool exists = options_.dry_run && present(client, repo, d);
+      return {d, layer.diff_id, exists, false};
+    }
+    progress_.start(progress_id, label, layer.stored_size());
     auto on_progress = [&](uint64_t done) { progress_.advance(progress_id, done); };
 
     if (layer.stored_compression != LayerCompression::None) {
@@ -220,7 +231,7 @@ class ArtifactPusher {
         // A docker save with compressed layers: learn the digest, and check the diff_id, in one read.
         auto digests = digest_compressed_layer(*layer.bytes, layer.stored_compression, on_progress, g_stop);
         check_diff_id(image, i, digests.uncompressed);
-        d = {"", digests.stored, layer.bytes->size(), {}, {}};
+        d = {"", digests.stored, layer.stored_size(), {}, {}};
       }
       d.media_type = media_type;
       return upload_verbatim(client, repo, layer, d, progress_id, on_progress);
@@ -276,6 +287,46 @@ class ArtifactPusher {
     return {d, layer.diff_id, false, false};
   }
 
+ public:
+  // A large file of a streamed source, as the stream passes it: uploaded (gzip-compressed when it is
+  // not compressed yet) before anything says which layer it is, so it is never read twice.
+  StreamedBlob upload_streamed_file(RegistryClient& client, const std::string& repo, const std::string& path,
+                                    LayerCompression compression, const ByteReader& read) {
+    std::unique_ptr<ChunkedUpload> upload;
+    if (!options_.dry_run) upload = std::make_unique<ChunkedUpload>(client, repo, options_.chunk_size);
+    auto sink = [&](std::string_view b) {
+      if (upload) upload->write(b);
+    };
+    StreamedBlob blob;
+    blob.stored_compression = compression;
+    uint64_t size = 0;
+    if (compression == LayerCompression::None) {
+      auto counting = [&](char* buf, size_t len) {
+        size_t n = read(buf, len);
+        size += n;
+        return n;
+      };
+      auto digests = gzip_stream(counting, pool_, options_.gzip_level, sink, nullptr, g_stop);
+      blob.stored_digest = blob.uncompressed = digests.uncompressed;
+      blob.uploaded = Descriptor{std::string(media_type::kOciLayerGzip), digests.compressed, digests.compressed_size, {}, {}};
+    } else {
+      UncompressedDigester digester(compression, path);
+      blob.stored_digest = hash_stream(read, nullptr, g_stop, [&](std::string_view b) {
+        size += b.size();
+        digester.update(b);
+        sink(b);
+      });
+      blob.uncompressed = digester.finish();
+      blob.uploaded = Descriptor{"", blob.stored_digest, size, {}, {}};
+    }
+    blob.stored_size = size;
+    if (upload) upload->finish(blob.uploaded->digest);
+    progress_.event("streamed " + path + ": " + (options_.dry_run ? "digested " : "uploaded ") +
+                    human_size(blob.uploaded->size) + " as " + short_digest(blob.uploaded->digest));
+    return blob;
+  }
+
+ private:
   BlobOutcome push_config(RegistryClient& client, const std::string& repo, const LocalImage& image,
                           const std::string& media_type) {
     Descriptor d{media_type, image.config_digest, image.config.size(), {}, {}};
@@ -344,7 +395,36 @@ PushResult push_image(const PushOptions& options, Progress& progress, const Http
   try {
     if (options.platform) Platform::parse(*options.platform);  // a usage error before any work
     SourceSpec spec = parse_source_spec(options.source);
-    LocalSource source = open_source(spec);
+
+    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    ThreadPool pool(threads);
+    CurlHttpClient http(options.tls, http_log);
+    ArtifactPusher pusher(options, pool, progress);
+    auto connect = [&](const std::string& registry, const std::string& api_host, const std::string& repository) {
+      RegistryOptions registry_options;
+      registry_options.plain_http = options.plain_http;
+      registry_options.credentials = resolve_credentials(registry, options.auth, http);
+      registry_options.actions = options.dry_run ? "pull" : "pull,push";
+      auto client = std::make_unique<RegistryClient>(http, api_host, registry_options);
+      client->ping();
+      if (!options.dry_run) prepare_repository(registry, repository, options.auth, http);
+      return client;
+    };
+
+    LocalSource source;
+    if (is_stream_source(spec)) {
+      // Layers go up as the stream passes, so the repository must be known before the first byte.
+      if (options.all || options.target.empty())
+        throw UsageError("a compressed tarball or standard input is read as a stream: give TARGET (REGISTRY/REPO[:TAG]); --all and --registry need an uncompressed file");
+      Reference ref = parse_reference(options.target);
+      auto client = connect(ref.registry, ref.api_host(), ref.repository);
+      progress.event("streaming " + (spec.path == "-" ? std::string("standard input") : spec.path) + " to " + ref.name());
+      source = open_source(spec, [&](const std::string& path, LayerCompression compression, const ByteReader& read) {
+        return pusher.upload_streamed_file(*client, ref.repository, path, compression, read);
+      });
+    } else {
+      source = open_source(spec);
+    }
 
     std::vector<LocalArtifact> chosen;
     std::vector<Job> jobs;
@@ -359,23 +439,13 @@ PushResult push_image(const PushOptions& options, Progress& progress, const Http
         jobs.push_back({&chosen[0], std::move(t)});
     }
 
-    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    ThreadPool pool(threads);
-    CurlHttpClient http(options.tls, http_log);
-    ArtifactPusher pusher(options, pool, progress);
-
     PushResult result;
     result.dry_run = options.dry_run;
     KnownLayers pushed_before;  // layers this run already compressed, by diff_id
     for (const auto& job : jobs) {
       const auto& target = job.target;
-      RegistryOptions registry_options;
-      registry_options.plain_http = options.plain_http;
-      registry_options.credentials = resolve_credentials(target.registry, options.auth, http);
-      registry_options.actions = options.dry_run ? "pull" : "pull,push";
-      RegistryClient client(http, target.api_host, registry_options);
-      client.ping();
-      if (!options.dry_run) prepare_repository(target.registry, target.repository, options.auth, http);
+      auto client_ptr = connect(target.registry, target.api_host, target.repository);
+      RegistryClient& client = *client_ptr;
       progress.event(std::string(options.dry_run ? "planning push of " : "pushing ") + options.source + " to " +
                      target.name() + " (" + client.base_url() + ")");
       KnownLayers known = layers_known_by_registry(client, target);

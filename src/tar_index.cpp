@@ -141,6 +141,25 @@ std::string_view meta_kind(char flag) {
   }
 }
 
+// Adds `entry` under its normalised name (also into `last_name`); returns what is wrong with it, or "".
+std::string insert_entry(std::map<std::string, TarEntry, std::less<>>& entries, const std::string& raw_name,
+                         TarEntry entry, std::string& last_name) {
+  auto name = try_normalize(raw_name);
+  if (!name) return fmt::format("tar entry {} has a \"..\" path component", detail::in_quotes(raw_name));
+  if (name->empty()) {
+    // "./" is the archive root itself: nothing to index.
+    if (entry.type == TarEntry::Type::Directory) return "";
+    return "corrupt tar: an entry has an empty name";
+  }
+  entry.name = *name;
+  last_name = *name;
+  auto [it, inserted] = entries.try_emplace(*name, entry);
+  if (inserted) return "";
+  // The same directory listed twice is harmless; anything else makes the archive ambiguous.
+  if (it->second.type == TarEntry::Type::Directory && entry.type == TarEntry::Type::Directory) return "";
+  return fmt::format("tar entry {} appears more than once", detail::in_quotes(*name));
+}
+
 class Builder {
  public:
   explicit Builder(const ByteSource& source) : source_(source), total_(source.size()) {}
@@ -326,22 +345,8 @@ class Builder {
   }
 
   void add_entry(const std::string& raw_name, TarEntry entry) {
-    auto name = try_normalize(raw_name);
-    if (!name) {
-      fail(fmt::format("tar entry {} at offset {} has a \"..\" path component", detail::in_quotes(raw_name), pos_));
-    }
-    if (name->empty()) {
-      // "./" is the archive root itself: nothing to index.
-      if (entry.type == TarEntry::Type::Directory) return;
-      fail(fmt::format("corrupt tar: the entry at offset {} has an empty name", pos_));
-    }
-    entry.name = *name;
-    last_name_ = *name;
-    auto [it, inserted] = entries_.try_emplace(*name, entry);
-    if (inserted) return;
-    // The same directory listed twice is harmless; anything else makes the archive ambiguous.
-    if (it->second.type == TarEntry::Type::Directory && entry.type == TarEntry::Type::Directory) return;
-    fail(fmt::format("tar entry {} appears more than once (again at offset {})", detail::in_quotes(*name), pos_));
+    auto problem = insert_entry(entries_, raw_name, std::move(entry), last_name_);
+    if (!problem.empty()) fail(fmt::format("{} (at offset {})", problem, pos_));
   }
 
   const ByteSource& source_;
@@ -445,6 +450,12 @@ TarIndex TarIndex::build(const ByteSource& source) {
   index.entries_ = Builder(source).run();
   index.source_name_ = source.name();
   return index;
+}
+
+void TarIndex::add(const std::string& raw_name, TarEntry entry) {
+  std::string last;
+  auto problem = insert_entry(entries_, raw_name, std::move(entry), last);
+  if (!problem.empty()) throw Error(source_name_ + ": " + problem);
 }
 
 std::optional<TarEntry> TarIndex::find(std::string_view name) const {

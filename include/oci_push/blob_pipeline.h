@@ -22,13 +22,23 @@ struct CompressedDigests {
 
 using ByteSink = std::function<void(std::string_view)>;
 using ProgressCallback = std::function<void(uint64_t bytes_read)>;
+// Sequential bytes: fills up to `len` of `buf`, fewer only at the end (0 then).
+using ByteReader = std::function<size_t(char* buf, size_t len)>;
+
+// `source` front to back; throws Error naming it if it holds fewer bytes than its size says.
+ByteReader reader_of(const ByteSource& source);
 
 // Gzips `source` block by block on `pool` (bytes independent of the pool size), handing the output to
 // `sink` in order. Throws Interrupted when `stop` becomes true.
+CompressedDigests gzip_stream(const ByteReader& read, ThreadPool& pool, int level, const ByteSink& sink,
+                              const ProgressCallback& progress, const std::atomic<bool>& stop);
 CompressedDigests gzip_stream(const ByteSource& source, ThreadPool& pool, int level, const ByteSink& sink,
                               const ProgressCallback& progress, const std::atomic<bool>& stop);
 
-// SHA-256 of the whole source, read in large blocks and also handed to `sink` when there is one.
+// SHA-256 of everything `read` gives, also handed to `sink` when there is one.
+Digest hash_stream(const ByteReader& read, const ProgressCallback& progress, const std::atomic<bool>& stop,
+                   const ByteSink& sink = nullptr);
+// The same over a whole source, read in large blocks.
 Digest hash_source(const ByteSource& source, const ProgressCallback& progress, const std::atomic<bool>& stop,
                    const ByteSink& sink = nullptr);
 

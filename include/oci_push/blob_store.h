@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "oci_push/archive_files.h"
 #include "oci_push/byte_source.h"
 #include "oci_push/digest.h"
 #include "oci_push/tar_index.h"
@@ -17,6 +18,8 @@ class BlobStore {
   // the layout (a symlink out of it), or of another size than `size`.
   virtual std::shared_ptr<const ByteSource> open_blob(const Digest& digest, uint64_t size) const = 0;
   virtual bool has_blob(const Digest& digest) const = 0;
+  // A blob that was uploaded while a stream passed it; open_blob() cannot read those.
+  virtual std::optional<StreamedBlob> streamed_blob(const Digest&) const { return std::nullopt; }
   // A small file at the root ("index.json", "oci-layout"); nullopt when absent; Error past `max_size`.
   virtual std::optional<std::string> read_root_file(const std::string& name, size_t max_size) const = 0;
   virtual std::string name() const = 0;
@@ -37,18 +40,18 @@ class DirectoryBlobStore : public BlobStore {
   std::string real_root_;
 };
 
-// An OCI layout inside a tar (oci-archive, Docker 25+ save), indexed once.
-class TarBlobStore : public BlobStore {
+// An OCI layout inside an archive (oci-archive, Docker 25+ save), in place or streamed.
+class ArchiveBlobStore : public BlobStore {
  public:
-  TarBlobStore(std::shared_ptr<const ByteSource> tar, TarIndex index);
+  explicit ArchiveBlobStore(std::shared_ptr<const ArchiveFiles> files) : files_(std::move(files)) {}
   std::shared_ptr<const ByteSource> open_blob(const Digest& digest, uint64_t size) const override;
   bool has_blob(const Digest& digest) const override;
+  std::optional<StreamedBlob> streamed_blob(const Digest& digest) const override;
   std::optional<std::string> read_root_file(const std::string& name, size_t max_size) const override;
-  std::string name() const override { return tar_->name(); }
+  std::string name() const override { return files_->name(); }
 
  private:
-  std::shared_ptr<const ByteSource> tar_;
-  TarIndex index_;
+  std::shared_ptr<const ArchiveFiles> files_;
 };
 
 }  // namespace ocipush

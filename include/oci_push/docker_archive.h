@@ -1,13 +1,16 @@
 // `docker save` tarballs (classic layout; also skopeo's and podman's docker-archive), read in place.
 #pragma once
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "oci_push/archive_files.h"
 #include "oci_push/byte_source.h"
 #include "oci_push/local_image.h"
+#include "oci_push/manifest.h"
 #include "oci_push/tar_index.h"
 
 namespace ocipush {
@@ -17,6 +20,8 @@ struct DockerArchiveEntry {
   std::string config;                  // entry name of the config JSON
   std::vector<std::string> repo_tags;  // may be empty
   std::vector<std::string> layers;     // entry names, base layer first
+  // "LayerSources": diff_id -> the descriptor a layer came with (docker records non-distributable ones).
+  std::map<Digest, Descriptor> layer_sources;
 };
 
 // Parses manifest.json; throws Error naming `source_name` when it is not the docker-save shape.
@@ -25,7 +30,7 @@ std::vector<DockerArchiveEntry> parse_docker_archive_manifest(std::string_view j
 
 class DockerArchive {
  public:
-  DockerArchive(std::shared_ptr<const ByteSource> tar, TarIndex index);
+  explicit DockerArchive(std::shared_ptr<const ArchiveFiles> files);
   const std::vector<DockerArchiveEntry>& entries() const { return entries_; }
   // Loads the config, checks layer count against diff_ids, and slices each layer out of the tar.
   LocalImage load(size_t index) const;
@@ -33,8 +38,7 @@ class DockerArchive {
   LocalSource read_all() const;
 
  private:
-  std::shared_ptr<const ByteSource> tar_;
-  TarIndex index_;
+  std::shared_ptr<const ArchiveFiles> files_;
   std::vector<DockerArchiveEntry> entries_;
 };
 

@@ -2,6 +2,9 @@
 // (the config's diff_id), in one read.
 #pragma once
 #include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
 
 #include "oci_push/blob_pipeline.h"
 #include "oci_push/byte_source.h"
@@ -10,12 +13,28 @@
 
 namespace ocipush {
 
+// Fed gzip or zstd bytes in order (any chunking), gives the SHA-256 of what they decompress to.
+class UncompressedDigester {
+ public:
+  UncompressedDigester(LayerCompression compression, std::string name);
+  ~UncompressedDigester();
+  UncompressedDigester(const UncompressedDigester&) = delete;
+  UncompressedDigester& operator=(const UncompressedDigester&) = delete;
+  // Throws Error naming `name` when the data is not valid gzip / zstd.
+  void update(std::string_view compressed);
+  // Throws Error naming `name` when the data ended mid-stream.
+  Digest finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 struct StoredLayerDigests {
   Digest stored;        // sha256 of the bytes as they are
   Digest uncompressed;  // sha256 after gunzip / zstd -d
 };
 
-// Throws Error naming the source when the data is not valid gzip / zstd (or is truncated).
 StoredLayerDigests digest_compressed_layer(const ByteSource& source, LayerCompression compression,
                                            const ProgressCallback& progress, const std::atomic<bool>& stop);
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "oci_push/archive_files.h"
 #include "oci_push/byte_source.h"
 #include "oci_push/digest.h"
 #include "oci_push/manifest.h"
@@ -20,6 +21,9 @@ struct LocalLayer {
   // As the source's manifest lists it (OCI sources): the bytes must have this digest and size.
   std::optional<Descriptor> descriptor;
   bool foreign = false;                     // non-distributable: listed in the manifest, never uploaded
+  // Read from a stream: already uploaded while the stream passed it (`bytes` is null then).
+  std::optional<StreamedBlob> streamed;
+  uint64_t stored_size() const { return bytes ? bytes->size() : streamed ? streamed->stored_size : 0; }
 };
 
 struct LocalImage {

@@ -3,6 +3,10 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
+#include "oci_push/archive_files.h"
+#include "oci_push/blob_pipeline.h"
 #include "oci_push/local_image.h"
 
 namespace ocipush {
@@ -17,10 +21,19 @@ struct SourceSpec {
 // Pure. "oci:DIR[:REF]", "oci-archive:PATH[:REF]", "docker-archive:PATH[:NAME:TAG]", else a path.
 SourceSpec parse_source_spec(std::string_view text);
 
+// For a source read as a stream: consumes one large file (`read` gives it whole) and says what became
+// of it (uploaded, or only digested).
+using StreamedFileHandler =
+    std::function<StreamedBlob(const std::string& path, LayerCompression compression, const ByteReader& read)>;
+
 // Opens and reads the source: a directory is an OCI layout; a tar with oci-layout and index.json is an
 // oci-archive (Docker 25+ saves are too, so their digests and media types survive); a tar with only
-// manifest.json is a docker save. Throws Error naming the path and what is wrong.
-LocalSource open_source(const SourceSpec& spec);
+// manifest.json is a docker save; a compressed tarball or "-" is read as a stream, its large files
+// going to `on_streamed_file` (default: digests only). Throws Error naming the path and what is wrong.
+LocalSource open_source(const SourceSpec& spec, const StreamedFileHandler& on_streamed_file = nullptr);
+
+// An archive's files (in place or streamed) read as an oci-archive or a docker save, as `spec` asks.
+LocalSource read_archive(std::shared_ptr<const ArchiveFiles> files, const SourceSpec& spec);
 
 // The artifact `selector` names ("name:tag" as in RepoTags, or a bare ref.name tag); with no selector,
 // the only one. Throws Error listing what the source holds when there are several or none match.

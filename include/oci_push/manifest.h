@@ -80,6 +80,9 @@ std::string document_media_type(std::string_view json, std::string_view source_n
 
 // Serialised with the top-level mediaType always set; the same model always gives the same bytes.
 std::string serialize_manifest(const ImageManifest& manifest);
+// One descriptor ({"mediaType","size","digest","urls"?,"annotations"?}); throws Error naming `where`.
+Descriptor parse_descriptor_json(std::string_view json, const std::string& where);
+
 // Parses an image manifest (either format); throws Error naming `source_name` on anything else.
 ImageManifest parse_image_manifest(std::string_view json, std::string_view source_name);
 // Parses an OCI index or Docker manifest list; throws Error naming `source_name`.

@@ -26,7 +26,7 @@ std::vector<PushTarget> resolve_push_targets(std::string_view target, std::strin
                                              const std::vector<std::string>& bare_tags = {});
 
 // --all: one image of a bundle. Each name's repository goes under `prefix` (REGISTRY/PATH, no tag),
-// "app:1.0" -> PREFIX/app:1.0; a bare tag goes on PREFIX itself. With no prefix, names go under
+// "app:1.0" -> PREFIX/app:1.0; bare tags of an image with no full name go on PREFIX itself. With no prefix, names go under
 // `registry` as above. Throws Error for an image with no name at all.
 std::vector<PushTarget> resolve_bundle_targets(std::string_view prefix, std::string_view registry,
                                                const std::vector<std::string>& extra_tags,

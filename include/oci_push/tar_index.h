@@ -25,6 +25,10 @@ class TarIndex {
   // Throws Error naming `source.name()` and the entry for: not a tar, a bad header checksum, an entry
   // whose data runs past the end (truncated), a name with a ".." component, a duplicate file entry.
   static TarIndex build(const ByteSource& source);
+  // An index filled entry by entry, for an archive read as a stream (offset is the caller's handle).
+  explicit TarIndex(std::string source_name = {}) : source_name_(std::move(source_name)) {}
+  // Same rules as build(): normalised name, ".." refused, a duplicate file refused (throws Error).
+  void add(const std::string& raw_name, TarEntry entry);
 
   // Looks a name up ("./x" and "x" are the same), following symlinks and hardlinks inside the archive
   // (at most 16 hops; a link that leaves the archive root is an error). nullopt when absent.

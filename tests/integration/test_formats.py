@@ -9,9 +9,11 @@ harness/oci_fixtures.py. test_oci_fixtures.py proves these fixtures and checks w
 
 import json
 import os
+import subprocess
+import threading
 import unittest
 
-from harness import fixtures, oci_fixtures as of, oci_verify, verify
+from harness import cli, fixtures, oci_fixtures as of, oci_verify, verify
 from harness.oci_base import OciTestCase
 
 
@@ -46,8 +48,12 @@ def _uncompressed_layout(workdir, path):
 
 
 def _plain_save(workdir, path):
-    return fixtures.write_archive(path, [fixtures.small_spec(["example/plain:1.0"],
-                                                             label="plain", layers=3)])[0]
+    # one layer of 2 MiB: streamed layers larger than the read buffers (1 MiB and up once
+    # crashed the stdin path)
+    return fixtures.write_archive(path, [fixtures.ImageSpec(["example/plain:1.0"], [
+        fixtures.LayerSpec("plain-0", 40 * fixtures.KiB, 2),
+        fixtures.LayerSpec("plain-big", 2 * fixtures.MiB, 3),
+        fixtures.LayerSpec("plain-2", 100 * fixtures.KiB, 2)], label="plain")])[0]
 
 
 def _gzip_layers(workdir, path):
@@ -297,6 +303,68 @@ class CompressedTarballTest(OciTestCase):
         self.verify(reg, "sel", "1", img)
 
 
+class StreamMemoryTest(OciTestCase):
+    """Standard input is read in one pass with bounded memory: peak RSS (from wait4) for a
+    zstd-compressed docker-save stream with a 40 MiB layer is not much more than for one
+    with a 4 MiB layer."""
+
+    def run_measured(self, args, stdin_path):
+        env = cli.clean_env(self.home)
+        p = subprocess.Popen([cli.binary_path(), *args], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                             cwd=self.home)
+        out = {}
+
+        def feed():
+            with open(stdin_path, "rb") as f:
+                while True:
+                    chunk = f.read(256 * 1024)
+                    if not chunk:
+                        break
+                    try:
+                        p.stdin.write(chunk)
+                    except BrokenPipeError:
+                        break
+            p.stdin.close()
+
+        def drain(name, stream):
+            out[name] = stream.read()
+
+        threads = [threading.Thread(target=feed),
+                   threading.Thread(target=drain, args=("stdout", p.stdout)),
+                   threading.Thread(target=drain, args=("stderr", p.stderr))]
+        for t in threads:
+            t.start()
+        _, status, rusage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        for t in threads:
+            t.join(timeout=120)
+        res = cli.Result(list(args), p.returncode, out.get("stdout", b"").decode(),
+                         out.get("stderr", b"").decode())
+        return res, rusage.ru_maxrss * 1024
+
+    def test_stream_memory_is_bounded(self):
+        reg = self.start_registry()
+        rss = {}
+        for label, size in (("small", 4 * fixtures.MiB), ("big", 40 * fixtures.MiB)):
+            spec = fixtures.ImageSpec([f"example/{label}:1"],
+                                      [fixtures.LayerSpec(f"mem-{label}", size, 2),
+                                       fixtures.LayerSpec(f"mem-{label}-2", 64 * 1024, 1)],
+                                      label=f"mem-{label}")
+            tar = os.path.join(self.tmp, f"{label}.tar")
+            img = fixtures.write_archive(tar, [spec])[0]
+            comp = of.compress_file(tar, tar + ".zst", "zstd")
+            os.unlink(tar)
+            res, rss[label] = self.run_measured(["-q", "-", f"{reg.host}/mem:{label}"], comp)
+            self.assertPushed(res, reg.host, "mem")
+            self.verify(reg, "mem", label, img)
+        growth = rss["big"] - rss["small"]
+        self.assertLess(growth, 12 * fixtures.MiB,
+                        f"peak RSS grew by {growth / fixtures.MiB:.1f} MiB for 36 MiB more layer "
+                        f"(small {rss['small'] / fixtures.MiB:.1f} MiB, big "
+                        f"{rss['big'] / fixtures.MiB:.1f} MiB): the stream is buffered")
+
+
 class ForeignLayerTest(OciTestCase):
 
     def assertSaysSkipped(self, res, digest):
@@ -310,7 +378,7 @@ class ForeignLayerTest(OciTestCase):
         path = of.copy_layout(base, os.path.join(self.tmp, "foreign"))
         desc = of.add_foreign_layer(path, "1.0")
         img = of.read_layout(path).only
-        reg = self.start_registry()
+        reg = self.start_registry(allow_urls=True)
         mark = reg.mark()
         res = self.oci_push(path, f"{reg.host}/foreign:1.0")
         digest = self.assertPushed(res, reg.host, "foreign")
@@ -325,7 +393,7 @@ class ForeignLayerTest(OciTestCase):
         fa = of.write_foreign_layer_archive(
             path, fixtures.small_spec(["example/win:1.0"], label="win", layers=3))
         img = fa.as_image()
-        reg = self.start_registry()
+        reg = self.start_registry(allow_urls=True)
         mark = reg.mark()
         res = self.oci_push(path, f"{reg.host}/win:1.0")
         self.assertPushed(res, reg.host, "win")

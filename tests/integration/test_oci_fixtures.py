@@ -156,6 +156,12 @@ class OciFixturesSelfTest(OciTestCase):
         self.assertEqual(img.layers[0].media_type, of.OCI_LAYER_NONDIST_GZIP)
         self.assertEqual(img.layers[0].digest, desc["digest"])
         oci_verify.oci_validate("image", lay, "1.0")
+        # skopeo keeps the layer foreign (does not upload it); the registry started with
+        # allow_urls takes the manifest, and the checks the format tests use pass
+        reg = self.start_registry(allow_urls=True)
+        self.push_skopeo(f"oci:{lay}:1.0", reg, "foreign", "1")
+        raw = self.verify_image(reg, "foreign", "1", img, same_manifest=True)
+        oci_verify.check_layers_over_http(reg, "foreign", raw, img)
         p = os.path.join(self.tmp, "foreign.tar")
         fa = of.write_foreign_layer_archive(p, fixtures.small_spec(["example/f:1"], label="f"))
         doc = json.loads(of._run(["tar", "-xOf", p, "manifest.json"]))

@@ -4,6 +4,7 @@
 
 #include "oci_push/base64.h"
 #include "oci_push/error.h"
+#include <nlohmann/json.hpp>
 
 namespace ocipush {
 namespace {
@@ -178,6 +179,38 @@ TEST(DockerConfig, OtherTopLevelFieldsAreIgnored) {
     "auths": {"r.io": )" + auth_entry("u:p") +
                            R"(}, "HttpHeaders": {"User-Agent": "x"}})";
   EXPECT_EQ(lookup(json, "r.io")->password, "p");
+}
+
+}  // namespace
+}  // namespace ocipush
+
+namespace ocipush {
+namespace {
+
+TEST(DockerConfigHelpers, CredHelpersByHostThenCredsStore) {
+  const std::string json = R"({"credsStore":"desktop","credHelpers":{"https://1.dkr.ecr.eu-west-1.amazonaws.com":"ecr-login"}})";
+  EXPECT_EQ(credential_helper_for(json, "1.dkr.ecr.eu-west-1.amazonaws.com", "c"), "ecr-login");
+  EXPECT_EQ(credential_helper_for(json, "ghcr.io", "c"), "desktop");
+  EXPECT_EQ(credential_helper_for("{}", "ghcr.io", "c"), "");
+  EXPECT_THROW(credential_helper_for(R"({"credHelpers":{"ghcr.io":1}})", "ghcr.io", "c"), Error);
+}
+
+TEST(DockerConfigHelpers, RegistryTokenIsRead) {
+  const auto c = lookup(auths("r.io", R"({"registrytoken":"RT"})"), "r.io");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->registry_token, "RT");
+  EXPECT_FALSE(c->empty());
+}
+
+TEST(DockerConfigLogin, KeepsOtherKeysAndReplacesOldEntriesForTheHost) {
+  const std::string before = R"({"auths":{"https://r.io/v1/":{"auth":"b2xkOm9sZA=="},"other.io":{"auth":"eDp5"}},"psFormat":"x"})";
+  const auto after = nlohmann::json::parse(docker_config_with_login(before, "r.io", "u", "p", "c"));
+  EXPECT_EQ(after["psFormat"], "x");
+  EXPECT_EQ(after["auths"].size(), 2u);
+  EXPECT_EQ(after["auths"]["r.io"]["auth"], base64_encode("u:p"));
+  EXPECT_EQ(after["auths"]["other.io"]["auth"], "eDp5");
+  const auto hub = nlohmann::json::parse(docker_config_with_login("", "docker.io", "u", "p", "c"));
+  EXPECT_TRUE(hub["auths"].contains("https://index.docker.io/v1/"));
 }
 
 }  // namespace

@@ -505,7 +505,7 @@ TEST(TarIndex, NegativeBase256Size) {
 
 TEST(TarIndex, DotDotComponentIsRejected) {
   EXPECT_EQ(build_error(TarWriter().file("a/../../etc/passwd", "x").end().str()),
-            "image.tar: tar entry \"a/../../etc/passwd\" at offset 0 has a \"..\" path component");
+            "image.tar: tar entry \"a/../../etc/passwd\" has a \"..\" path component (at offset 0)");
   EXPECT_NE(build_error(TarWriter().file("..", "x").end().str()), "");
   EXPECT_NE(build_error(TarWriter().pax({{"path", "x/../y"}}).header({.name = "ok"}).end().str()), "");
   // ".." inside a name is not a component.
@@ -514,7 +514,7 @@ TEST(TarIndex, DotDotComponentIsRejected) {
 
 TEST(TarIndex, DuplicateFileEntryIsRejected) {
   const std::string tar = TarWriter().file("manifest.json", "1").file("./manifest.json", "2").end().str();
-  EXPECT_EQ(build_error(tar), "image.tar: tar entry \"manifest.json\" appears more than once (again at offset 1024)");
+  EXPECT_EQ(build_error(tar), "image.tar: tar entry \"manifest.json\" appears more than once (at offset 1024)");
   EXPECT_NE(build_error(TarWriter().dir("a").file("a", "x").end().str()), "");
   EXPECT_NE(build_error(TarWriter().file("a", "x").symlink("a", "b").end().str()), "");
 }

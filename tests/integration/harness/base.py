@@ -58,9 +58,9 @@ class IntegrationTestCase(unittest.TestCase):
 
     # ------------------------------------------------------------------ helpers
 
-    def start_registry(self, auth=None) -> Registry:
+    def start_registry(self, auth=None, **kw) -> Registry:
         self._n_registries += 1
-        reg = Registry(os.path.join(self.tmp, f"registry{self._n_registries}"), auth=auth)
+        reg = Registry(os.path.join(self.tmp, f"registry{self._n_registries}"), auth=auth, **kw)
         reg.start()
         self.addCleanup(reg.stop)
         return reg

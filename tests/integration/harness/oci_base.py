@@ -7,6 +7,15 @@ import re
 
 from . import oci_fixtures as of, oci_verify, verify
 from .base import DIGEST_RE, IntegrationTestCase
+from .registry import Registry
+
+
+class _UrlsRegistry(Registry):
+    def _write_config(self) -> None:
+        super()._write_config()
+        with open(self.config_path, "a") as f:
+            f.write("validation:\n  manifests:\n    urls:\n      allow:\n"
+                    f"        - '{OciTestCase.FOREIGN_URL_ALLOW}'\n")
 
 
 class OciTestCase(IntegrationTestCase):
@@ -21,6 +30,22 @@ class OciTestCase(IntegrationTestCase):
             path = os.path.join(cls.fixture_dir, name)
             cls._fixtures[name] = (path, builder(workdir, path))
         return cls._fixtures[name]
+
+    FOREIGN_URL_ALLOW = r"^https://foreign\.example\.com/"
+
+    def start_registry(self, auth=None, allow_urls: bool = False, **kw) -> Registry:
+        """As IntegrationTestCase.start_registry; allow_urls: accept manifests whose
+        (non-distributable) layers have urls under https://foreign.example.com/. Without a
+        validation.manifests.urls.allow list, distribution 2.8 refuses any manifest with
+        urls (skopeo gets the same HTTP 500)."""
+        if not allow_urls:
+            return super().start_registry(auth, **kw)
+        self._n_registries += 1
+        reg = _UrlsRegistry(os.path.join(self.tmp, f"registry{self._n_registries}"), auth=auth,
+                            **kw)
+        reg.start()
+        self.addCleanup(reg.stop)
+        return reg
 
     # ----------------------------------------------------------------- output
 

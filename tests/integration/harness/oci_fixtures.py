@@ -535,11 +535,14 @@ def make_index(layout: str, refs: list[str], ref_name: str, media_type: str = OC
 
 def build_multiarch_layout(workdir: str, path: str, ref: str = "multi",
                            archs=("amd64", "arm64")) -> Layout:
-    """Two (or more) umoci images, one per arch (a shared base layer and an own layer each),
-    combined into one OCI image index with platform fields, listed in index.json as `ref`."""
-    build_umoci_layout(workdir, path, [UmociImage(f"img-{a}", a, seed=f"own-{a}")
-                                       for a in archs])
-    make_index(path, [f"img-{a}" for a in archs], ref)
+    """Two (or more) umoci images, one per arch ("amd64", or "arm/v7" with a variant; a
+    shared base layer and an own layer each), combined into one OCI image index with platform
+    fields, listed in index.json as `ref`."""
+    tags = [f"img-{a.replace('/', '-')}" for a in archs]
+    build_umoci_layout(workdir, path, [
+        UmociImage(t, a.split("/")[0], seed=f"own-{t}", variant=a.partition("/")[2])
+        for t, a in zip(tags, archs)])
+    make_index(path, tags, ref)
     return read_layout(path)
 
 
@@ -911,14 +914,16 @@ def write_bad_layout(good: str, path: str, kind: str, ref: str = "1.0") -> BadLa
         index = load_index_json(path)
         index["manifests"][0]["digest"] = bad
         write_index_json(path, index)
-        return BadLayout(path, kind, ref, [bad, "../../../../../../etc/passwd"])
+        # the item: the digest itself, or where it is ("index.json: manifests[0]")
+        return BadLayout(path, kind, ref, [bad, "../../../../../../etc/passwd", "manifests[0]"])
     if kind == "layer_digest_absolute":
         bad = "sha256:/etc/passwd"
 
         def m(doc):
             doc["layers"][-1]["digest"] = bad
-        rewrite_image(path, ref, manifest=m)
-        return BadLayout(path, kind, ref, [bad, "/etc/passwd"])
+        desc = rewrite_image(path, ref, manifest=m)
+        # the item: the digest itself, or the manifest that holds it
+        return BadLayout(path, kind, ref, [bad, "/etc/passwd"] + hexes(desc["digest"]))
     if kind == "deep_nesting":
         index = load_index_json(path)
         desc = dict(index["manifests"][0])

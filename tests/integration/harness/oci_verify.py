@@ -201,7 +201,12 @@ def verify_image(workdir: str, host: str, repo: str, ref: str, src: of.Image, *,
             _check(got == s.diff_id,
                    f"{where}: layer {i} decompresses to {got}, the diff_id is {s.diff_id}")
         if family == "oci":
-            oci_validate("image", dest, "x")
+            # oci-image-tool 1.0.0-rc1 predates zstd layers ("invalid descriptor MediaType
+            # application/vnd.oci.image.layer.v1.tar+zstd"): for those the layout check is
+            # left to skopeo's pull and the decompression above; manifest and config are
+            # still validated below.
+            if not any(d["mediaType"].endswith("zstd") for d in layers):
+                oci_validate("image", dest, "x")
             validate_json(workdir, "manifest", raw, f"manifest-{digest}")
             validate_json(workdir, "config", config_bytes, f"config-{cfg['digest']}")
     finally:
@@ -251,6 +256,8 @@ def verify_index(workdir: str, host: str, repo: str, ref: str, src: of.Index, *,
                      media_type=want, raw=child_raw)
     if fam == "oci":
         validate_json(workdir, "imageIndex", raw, f"index-{sha(raw)}")
+    if any(isinstance(c, of.Index) for c in src.children):
+        return raw   # skopeo 1.9 cannot copy an index of indexes; check the inner ones
     # skopeo resolves every platform of the tag (and checks every blob) with --all
     dest = os.path.join(workdir, f"pulled-all-{repo.replace('/', '_')}")
     shutil.rmtree(dest, ignore_errors=True)

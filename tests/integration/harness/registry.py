@@ -115,9 +115,11 @@ class Registry:
     """Context manager that runs `docker-registry serve CONFIG` until exit."""
 
     def __init__(self, workdir: str, auth: tuple[str, str] | None = None,
-                 start_timeout: float = 20.0):
+                 start_timeout: float = 20.0, token_auth: dict | None = None):
+        """token_auth: {"realm", "service", "issuer", "rootcertbundle"}: token mode (Bearer JWTs)."""
         self.workdir = os.path.abspath(workdir)
         self.auth = auth
+        self.token_auth = token_auth
         self.start_timeout = start_timeout
         self.port: int | None = None
         self.proc: subprocess.Popen | None = None
@@ -147,7 +149,10 @@ class Registry:
 
     def _write_config(self) -> None:
         auth_block = ""
-        if self.auth:
+        if self.token_auth:
+            auth_block = "auth:\n  token:\n" + "".join(
+                f"    {k}: {self.token_auth[k]}\n" for k in ("realm", "service", "issuer", "rootcertbundle"))
+        elif self.auth:
             user, password = self.auth
             out = subprocess.run([HTPASSWD_BIN, "-Bbn", user, password],
                                  capture_output=True, check=True, timeout=30)
