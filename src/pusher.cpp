@@ -24,8 +24,13 @@ namespace {
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_signalled{false};
 
-// diff_id -> a gzip layer the registry (or this run) already holds.
-using KnownLayers = std::map<Digest, Descriptor>;
+// A gzip layer the registry already holds, and in which repository.
+struct KnownLayer {
+  Descriptor descriptor;
+  std::string repository;
+};
+// By diff_id: what the target tag already has, and what this run pushed.
+using KnownLayers = std::map<Digest, KnownLayer>;
 
 std::string short_digest(const Digest& d) { return d.algorithm + ":" + d.hex.substr(0, 12); }
 
@@ -53,7 +58,7 @@ KnownLayers layers_known_by_registry(RegistryClient& client, const PushTarget& t
     try {
       if (compression_of_layer_media_type(manifest.layers[i].media_type) == LayerCompression::Gzip &&
           !is_foreign_layer_media_type(manifest.layers[i].media_type))
-        known.emplace(diff_ids[i], manifest.layers[i]);
+        known.emplace(diff_ids[i], KnownLayer{manifest.layers[i], target.repository});
     } catch (const Error&) {
     }
   }
@@ -120,7 +125,7 @@ class ArtifactPusher {
         [&](size_t i) { result.layers[i] = push_layer(client, repo, image, i, format, known, first_id + i); }, g_stop);
     for (size_t i = 0; i < image.layers.size(); ++i)
       if (image.layers[i].stored_compression == LayerCompression::None)
-        known.emplace(image.layers[i].diff_id, result.layers[i].descriptor);
+        known.emplace(image.layers[i].diff_id, KnownLayer{result.layers[i].descriptor, repo});
     result.config = push_config(client, repo, image, converted ? std::string(config_media_type(format)) : image.config_media_type);
 
     bool recompressed = std::any_of(image.layers.begin(), image.layers.end(), [](const LocalLayer& l) {
@@ -198,6 +203,14 @@ class ArtifactPusher {
     return size && *size == d.size;
   }
 
+  // "exists" when `repo` holds `d`, "mounted from X" after a cross-repository mount from `from`, else "".
+  std::string present_or_mounted(RegistryClient& client, const std::string& repo, const Descriptor& d,
+                                 const std::string& from) {
+    if (present(client, repo, d)) return "exists";
+    if (from.empty() || from == repo || options_.dry_run) return "";
+    return client.mount_blob(repo, d.digest, from) ? "mounted from " + from : "";
+  }
+
   BlobOutcome push_layer(RegistryClient& client, const std::string& repo, const LocalImage& image, size_t i,
                          ManifestFormat format, const KnownLayers& known, size_t progress_id) {
     const auto& layer = image.layers[i];
@@ -213,12 +226,16 @@ class ArtifactPusher {
     }
     if (layer.streamed) {
       // Uploaded while the stream went by; only now is it known to be this layer.
-      check_diff_id(image, i, layer.streamed->uncompressed);
-      if (!layer.streamed->uploaded) throw Error(layer.name + " was read from a stream without being uploaded");
-      Descriptor d = *layer.streamed->uploaded;
+      const auto& streamed = *layer.streamed;
+      check_diff_id(image, i, streamed.uncompressed);
+      if (!streamed.uploaded) throw Error(layer.name + " was read from a stream without being uploaded");
+      Descriptor d = *streamed.uploaded;
       d.media_type = media_type;
-      bool exists = options_.dry_run && present(client, repo, d);
-      return {d, layer.diff_id, exists, false};
+      if (options_.dry_run) return {d, layer.diff_id, present(client, repo, d), false};
+      if (streamed.repository != repo && present_or_mounted(client, repo, d, streamed.repository).empty())
+        throw Error("registry would not mount " + d.digest.str() + " from " + streamed.repository + " into " + repo +
+                    ", and a stream cannot be read twice: push this bundle from an uncompressed file");
+      return {d, layer.diff_id, false, false};
     }
     progress_.start(progress_id, label, layer.stored_size());
     auto on_progress = [&](uint64_t done) { progress_.advance(progress_id, done); };
@@ -238,11 +255,14 @@ class ArtifactPusher {
     }
 
     auto it = known.find(layer.diff_id);
-    if (it != known.end() && present(client, repo, it->second)) {
-      check_diff_id(image, i, hash_source(*layer.bytes, on_progress, g_stop));
-      Descriptor d{media_type, it->second.digest, it->second.size, {}, {}};
-      progress_.finish(progress_id, "exists as " + short_digest(d.digest) + ", skipped");
-      return {d, layer.diff_id, true, false};
+    if (it != known.end()) {
+      Descriptor d{media_type, it->second.descriptor.digest, it->second.descriptor.size, {}, {}};
+      std::string how = present_or_mounted(client, repo, d, it->second.repository);
+      if (!how.empty()) {
+        check_diff_id(image, i, hash_source(*layer.bytes, on_progress, g_stop));
+        progress_.finish(progress_id, how + " as " + short_digest(d.digest) + ", skipped");
+        return {d, layer.diff_id, true, false};
+      }
     }
     std::unique_ptr<ChunkedUpload> upload;
     if (!options_.dry_run) upload = std::make_unique<ChunkedUpload>(client, repo, options_.chunk_size);
@@ -320,6 +340,7 @@ class ArtifactPusher {
       blob.uploaded = Descriptor{"", blob.stored_digest, size, {}, {}};
     }
     blob.stored_size = size;
+    blob.repository = repo;
     if (upload) upload->finish(blob.uploaded->digest);
     progress_.event("streamed " + path + ": " + (options_.dry_run ? "digested " : "uploaded ") +
                     human_size(blob.uploaded->size) + " as " + short_digest(blob.uploaded->digest));
@@ -414,8 +435,9 @@ PushResult push_image(const PushOptions& options, Progress& progress, const Http
     LocalSource source;
     if (is_stream_source(spec)) {
       // Layers go up as the stream passes, so the repository must be known before the first byte.
-      if (options.all || options.target.empty())
-        throw UsageError("a compressed tarball or standard input is read as a stream: give TARGET (REGISTRY/REPO[:TAG]); --all and --registry need an uncompressed file");
+      // With --all the prefix repository holds them, and each image's repository mounts them from it.
+      if (options.target.empty())
+        throw UsageError("a compressed tarball or standard input is read as a stream: give TARGET (REGISTRY/REPO[:TAG], or the REGISTRY/PREFIX of --all); --registry needs an uncompressed file");
       Reference ref = parse_reference(options.target);
       auto client = connect(ref.registry, ref.api_host(), ref.repository);
       progress.event("streaming " + (spec.path == "-" ? std::string("standard input") : spec.path) + " to " + ref.name());

@@ -155,9 +155,11 @@ HttpResponse RegistryClient::send_following_redirects(HttpRequest request) {
   }
 }
 
-HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo) {
+HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo,
+                                  const std::vector<std::string>& extra_scopes) {
   const auto headers = request.headers;
-  const auto wanted = scopes(repo);
+  auto wanted = scopes(repo);
+  wanted.insert(wanted.end(), extra_scopes.begin(), extra_scopes.end());
   bool retried_auth = false;
   for (int throttled = 0;;) {
     request.headers = headers;
@@ -206,6 +208,21 @@ std::string RegistryClient::start_upload(const std::string& repo) {
   auto location = response.header("location");
   if (!location || location->empty()) throw Error("registry " + host_ + " started an upload without a Location");
   return resolve_location(base_url_, *location);
+}
+
+bool RegistryClient::mount_blob(const std::string& repo, const Digest& digest, const std::string& from) {
+  HttpRequest request{"POST",
+                      base_url_ + "/v2/" + repo + "/blobs/uploads/?mount=" + url_escape(digest.str()) +
+                          "&from=" + url_escape(from),
+                      {}, {}, 64 << 10};
+  auto response = send(request, repo, {"repository:" + from + ":pull"});
+  if (response.status == 201) return true;
+  if (response.status == 202) {
+    if (auto location = response.header("location"); location && !location->empty())
+      cancel_upload(repo, resolve_location(base_url_, *location));
+    return false;
+  }
+  fail("mounting blob " + digest.str() + " from " + from + " into " + repo, response);
 }
 
 std::string RegistryClient::upload_chunk(const std::string& repo, const std::string& upload_url, uint64_t offset,

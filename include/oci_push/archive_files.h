@@ -21,6 +21,7 @@ struct StreamedBlob {
   uint64_t stored_size = 0;
   LayerCompression stored_compression = LayerCompression::None;
   Digest uncompressed;                 // sha256 after decompression (stored_digest when not compressed)
+  std::string repository;              // where `uploaded` went
 };
 
 class ArchiveFiles {

@@ -46,6 +46,9 @@ class RegistryClient {
   std::optional<uint64_t> blob_size(const std::string& repo, const Digest& digest);
   // POST: an upload session; returns its URL.
   std::string start_upload(const std::string& repo);
+  // POST ?mount=&from=: true when the registry mounted the blob from repository `from`; false when it
+  // started an upload instead, as registries may (that session is cancelled).
+  bool mount_blob(const std::string& repo, const Digest& digest, const std::string& from);
   // PATCH one chunk at `offset`; returns the session URL for the next request.
   std::string upload_chunk(const std::string& repo, const std::string& upload_url, uint64_t offset,
                            std::string_view chunk);
@@ -65,7 +68,7 @@ class RegistryClient {
   std::optional<FetchedManifest> get_manifest(const std::string& repo, const std::string& reference);
 
  private:
-  HttpResponse send(HttpRequest request, const std::string& repo);
+  HttpResponse send(HttpRequest request, const std::string& repo, const std::vector<std::string>& extra_scopes = {});
   HttpResponse send_following_redirects(HttpRequest request);
   std::vector<std::string> scopes(const std::string& repo) const;
   [[noreturn]] void fail(const std::string& what, const HttpResponse& response) const;

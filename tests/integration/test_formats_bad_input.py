@@ -10,7 +10,7 @@ import time
 import unittest
 
 import test_bad_input
-from harness import fixtures, oci_fixtures as of
+from harness import oci_fixtures as of
 from harness.oci_base import OciTestCase
 
 

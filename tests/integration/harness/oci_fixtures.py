@@ -17,7 +17,6 @@ Only the standard library of /usr/bin/python3 is used; zstd, gzip and xz are the
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 import os
@@ -28,7 +27,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from . import fixtures
-from .fixtures import KiB, MiB, sha256_digest, sha256_hex
+from .fixtures import KiB, sha256_digest, sha256_hex
 
 OCI_LAYOUT_FILE = b'{"imageLayoutVersion":"1.0.0"}'
 
@@ -490,13 +489,10 @@ def build_umoci_layout(workdir: str, path: str, images: list[UmociImage],
                "--config.cmd", "/opt/own/bin/run", "--config.env", f"FIXTURE={seed}",
                "--config.label", f"org.example.fixture={seed}"]
         _umoci(workdir, *cfg)
-        if im.variant:
-            # umoci has no --variant; the config field is set by rewrite below
-            pass
         tree = _make_tree(os.path.join(workdir, f"tree-{seed}"), seed, im.size)
         _umoci(workdir, "insert", *rootless, "--history.created", fixtures.CREATED,
                "--image", f"{path}:{im.tag}", tree, "/opt/own")
-        if im.variant:
+        if im.variant:   # umoci config has no --variant: set the config field directly
             v = im.variant
             rewrite_image(path, im.tag, config=lambda c: c.__setitem__("variant", v))
     _umoci(workdir, "rm", "--image", path + ":umoci-base")
@@ -627,7 +623,7 @@ def tar_layout(layout: str, out: str, symlink_entries: dict[str, str] | None = N
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tf:
         for dirpath, dirnames, filenames in os.walk(layout):
             dirnames.sort()
-            for n in sorted(filenames) + []:
+            for n in sorted(filenames):
                 full = os.path.join(dirpath, n)
                 rel = os.path.relpath(full, layout)
                 if os.path.islink(full):

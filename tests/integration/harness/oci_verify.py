@@ -25,7 +25,7 @@ import os
 import shutil
 import subprocess
 
-from . import fixtures, oci_fixtures as of, verify
+from . import oci_fixtures as of, verify
 
 
 def _check(cond, msg):
