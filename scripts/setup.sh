@@ -7,8 +7,11 @@ packages=(
   libgtest-dev
   # integration tests: a real registry, an independent client, fixture tools, htpasswd, Debian's python
   docker-registry skopeo umoci oci-image-tool apache2-utils python3 openssl ca-certificates curl
+  time zstd xz-utils gzip
   # ECR and Bearer tests: botocore recomputes SigV4 signatures in the AWS stand-in; jwt signs registry tokens
   python3-botocore python3-jwt
+  # scripts/ci-extra.sh: libFuzzer targets (clang + compiler-rt), peak RSS of hostile-input tests
+  clang-14 libclang-rt-14-dev time
 )
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done

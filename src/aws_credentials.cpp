@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci_push/error.h"
+#include "oci_push/json_limits.h"
 #include "oci_push/reference.h"
 
 namespace ocipush {
@@ -78,7 +79,7 @@ AwsCredentials credentials_from_json(const json& j, const std::string& source, c
 }
 
 json parse_json_answer(const std::string& body, const std::string& source) {
-  auto j = json::parse(body, nullptr, false);
+  auto j = parse_json_bounded(body);
   if (!j.is_object()) throw Error(source + " answered with something that is not a JSON object");
   return j;
 }
@@ -167,7 +168,7 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
 }
 
 std::string aws_error_code(const HttpResponse& response) {
-  auto j = json::parse(response.body, nullptr, false);
+  auto j = parse_json_bounded(response.body);
   std::string code;
   if (j.is_object()) code = string_field(j, "__type");
   if (code.empty()) code = xml_element(response.body, "Code").value_or("");
@@ -179,7 +180,7 @@ std::string aws_error_code(const HttpResponse& response) {
 
 std::string describe_aws_error(const HttpResponse& response) {
   std::string message;
-  auto j = json::parse(response.body, nullptr, false);
+  auto j = parse_json_bounded(response.body);
   if (j.is_object()) {
     message = string_field(j, "message");
     if (message.empty()) message = string_field(j, "Message");

@@ -7,6 +7,7 @@
 
 #include "oci_push/error.h"
 #include "oci_push/gzip_blocks.h"
+#include "oci_push/retry.h"
 
 namespace ocipush {
 
@@ -128,7 +129,7 @@ Digest hash_source(const ByteSource& source, const ProgressCallback& progress, c
 }
 
 ChunkedUpload::ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size)
-    : client_(client), repo_(std::move(repo)), chunk_size_(chunk_size) {}
+    : client_(client), repo_(std::move(repo)), chunk_size_(chunk_size), own_budget_(client.retry_policy()) {}
 
 ChunkedUpload::~ChunkedUpload() {
   if (!finished_ && !url_.empty()) client_.cancel_upload(repo_, url_);
@@ -142,7 +143,26 @@ void ChunkedUpload::write(std::string_view data) {
 void ChunkedUpload::send(size_t size) {
   if (size == 0) return;
   if (url_.empty()) url_ = client_.start_upload(repo_);
-  url_ = client_.upload_chunk(repo_, url_, offset_, std::string_view(buffer_).substr(0, size));
+  RetryBudget& budget = RetryScope::current() ? *RetryScope::current() : own_budget_;
+  for (size_t held = 0; held < size;) {  // bytes of this chunk the registry holds
+    try {
+      url_ = client_.upload_chunk(repo_, url_, offset_ + held, std::string_view(buffer_).substr(held, size - held));
+      break;
+    } catch (const Error& e) {
+      if (!is_transient(e)) throw;
+      if (!client_.wait_to_retry(budget, "PATCH at offset " + std::to_string(offset_ + held) + ": " + e.what()))
+        throw TransientError(std::string(e.what()) + "; " + budget.gave_up());
+      auto status = client_.upload_status(repo_, url_);
+      if (!status)
+        throw TransientError("registry no longer knows the upload session of " + repo_ + " after: " + e.what());
+      uint64_t at = std::max<uint64_t>(status->held, offset_);
+      if (at > offset_ + size)
+        throw TransientError("registry holds " + std::to_string(at) + " bytes of an upload to " + repo_ +
+                             ", past the chunk being sent");
+      url_ = status->url;
+      held = static_cast<size_t>(at - offset_);
+    }
+  }
   offset_ += size;
   buffer_.erase(0, size);
 }

@@ -22,6 +22,12 @@ size_t SliceSource::read_at(uint64_t offset, void* buf, size_t len) const {
   return parent_.read_at(offset_ + offset, buf, n);
 }
 
+std::optional<std::string> SliceSource::identity() const {
+  auto parent = parent_.identity();
+  if (!parent) return std::nullopt;
+  return *parent + "@" + std::to_string(offset_) + "+" + std::to_string(size_);
+}
+
 std::string read_exact(const ByteSource& source, uint64_t offset, size_t len) {
   const uint64_t size = source.size();
   // Checked before allocating, so that a bogus length from untrusted input cannot exhaust memory.

@@ -6,6 +6,7 @@
 
 #include "oci_push/byte_size.h"
 #include "oci_push/error.h"
+#include "oci_push/reference.h"
 
 namespace ocipush {
 
@@ -36,6 +37,9 @@ cxxopts::Options make_options() {
     ("j,jobs", "Blobs in flight at once (default 4)", cxxopts::value<unsigned>(), "N")
     ("threads", "Compression threads (default: one per core)", cxxopts::value<unsigned>(), "N")
     ("chunk-size", "Upload chunk size, at least 5MiB (default 8MiB)", cxxopts::value<std::string>(), "SIZE")
+    ("compression", "How to compress uncompressed layers: gzip[:0-3] (default gzip:1), zstd[:1-19] (default zstd:3), none", cxxopts::value<std::string>(), "CODEC")
+    ("no-cache", "Do not read or write the local digest cache ($XDG_CACHE_HOME/oci-push)")
+    ("cache-from", "Also reuse the layers of image REF in the registry (repeatable)", cxxopts::value<std::vector<std::string>>(), "REF")
     ("digest-file", "Write the pushed manifest digest to PATH", cxxopts::value<std::string>(), "PATH")
     ("json", "Print a JSON summary on stdout")
     ("q,quiet", "No progress on stderr")
@@ -44,6 +48,10 @@ cxxopts::Options make_options() {
     ("ca-file", "Trust the CA certificates in PATH", cxxopts::value<std::string>(), "PATH")
     ("plain-http", "Talk plain HTTP to the registry")
     ("insecure", "Skip TLS certificate verification")
+    ("retries", "Retries per request and per blob upload (default 5)", cxxopts::value<int>(), "N")
+    ("retry-budget", "Time one request or blob may keep retrying, from its first failure (default 5m)", cxxopts::value<std::string>(), "DURATION")
+    ("connect-timeout", "Give up a connection attempt after DURATION (default 30s)", cxxopts::value<std::string>(), "DURATION")
+    ("stall-timeout", "Give up a transfer with no byte moving for DURATION (default 2m)", cxxopts::value<std::string>(), "DURATION")
     ("h,help", "Show this help")
     ("version", "Show the version")
     ("positional", "", cxxopts::value<std::vector<std::string>>());
@@ -191,12 +199,24 @@ CliCommand parse_command_line(int argc, const char* const* argv) {
     if (p.chunk_size < kMinChunkSize)
       throw UsageError("--chunk-size must be at least 5MiB (registries such as ECR refuse smaller chunks)");
   }
+  if (r.count("compression")) p.codec = LayerCodec::parse(r["compression"].as<std::string>());
+  p.use_cache = r.count("no-cache") == 0;
+  p.cache_from = get_or<std::vector<std::string>>(r, "cache-from", {});
+  for (const auto& ref : p.cache_from) parse_reference(ref);
   p.dry_run = r.count("dry-run") > 0;
   p.plain_http = r.count("plain-http") > 0;
   p.tls.insecure = r.count("insecure") > 0;
   p.tls.ca_file = get_or<std::string>(r, "ca-file", "");
   if (p.plain_http && (p.tls.insecure || !p.tls.ca_file.empty()))
     throw UsageError("--plain-http does not go with --insecure or --ca-file");
+  p.retry.max_retries = get_or<int>(r, "retries", p.retry.max_retries);
+  if (p.retry.max_retries < 0 || p.retry.max_retries > 100) throw UsageError("--retries must be between 0 and 100");
+  if (r.count("retry-budget")) p.retry.budget = parse_duration(r["retry-budget"].as<std::string>(), "--retry-budget");
+  if (r.count("connect-timeout"))
+    p.timeouts.connect = parse_duration(r["connect-timeout"].as<std::string>(), "--connect-timeout");
+  if (r.count("stall-timeout")) p.timeouts.stall = parse_duration(r["stall-timeout"].as<std::string>(), "--stall-timeout");
+  if (p.timeouts.connect.count() <= 0 || p.timeouts.stall.count() < 1000)
+    throw UsageError("--connect-timeout must be positive and --stall-timeout at least 1s");
 
   c.username = get_or<std::string>(r, "username", "");
   c.password_stdin = r.count("password-stdin") > 0;

@@ -10,10 +10,14 @@ namespace ocipush {
 
 namespace {
 
-constexpr long kConnectTimeoutSeconds = 30;
-// A stall, not a slow link: fewer than 1 byte/s for this long aborts. No total timeout, so a healthy
-// multi-GB upload is never cut off.
-constexpr long kStallSeconds = 120;
+// Timeouts come from HttpTimeouts (retry.h): connect, and a stall (fewer than 1 byte/s for that long).
+// No total timeout, so a healthy multi-GB upload is never cut off.
+
+// Aborts a transfer in flight once the run is stopping.
+int on_xfer(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* stop = static_cast<const std::atomic<bool>*>(user);
+  return stop && stop->load() ? 1 : 0;
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -96,7 +100,7 @@ std::vector<std::string> HttpResponse::all_headers(std::string_view name) const 
 std::string redact_header_for_log(const HttpHeader& header) {
   auto name = lower(header.name);
   if (name == "authorization" || name == "proxy-authorization" || name == "x-amz-security-token" ||
-      name == "cookie" || name == "set-cookie")
+      name == "cookie" || name == "set-cookie" || name == "x-aws-ec2-metadata-token")
     return header.name + ": REDACTED";
   if (name == "location") return header.name + ": " + redact_url_for_log(header.value);
   return header.name + ": " + header.value;
@@ -108,7 +112,8 @@ std::string redact_url_for_log(std::string_view url) {
   return std::regex_replace(std::string(url), secret_param, "$1REDACTED");
 }
 
-CurlHttpClient::CurlHttpClient(TlsOptions tls, HttpLogger logger) : tls_(std::move(tls)), logger_(std::move(logger)) {
+CurlHttpClient::CurlHttpClient(TlsOptions tls, HttpLogger logger, HttpTimeouts timeouts, const std::atomic<bool>* stop)
+    : tls_(std::move(tls)), logger_(std::move(logger)), timeouts_(timeouts), stop_(stop) {
   // OpenSSL honours SSL_CERT_FILE only when no bundle is set, and libcurl always sets one.
   if (tls_.ca_file.empty())
     if (const char* env = std::getenv("SSL_CERT_FILE"); env && *env) tls_.ca_file = env;
@@ -154,9 +159,14 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(timeouts_.stall.count() / 1000)));
+  if (stop_ && request.method != "DELETE") {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_xfer);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(stop_));
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
   curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);

@@ -4,6 +4,7 @@
 
 #include "oci_push/error.h"
 #include "oci_push/image_config.h"
+#include "oci_push/json_limits.h"
 #include "oci_push/reference.h"
 
 namespace ocipush {
@@ -29,7 +30,7 @@ std::vector<std::string> string_array(const nlohmann::json& j, const std::string
 
 std::vector<DockerArchiveEntry> parse_docker_archive_manifest(std::string_view json, std::string_view source_name) {
   const std::string where = std::string(source_name) + ": manifest.json";
-  auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  auto j = parse_json_bounded(json);
   if (j.is_discarded()) throw Error(where + ": invalid JSON");
   if (!j.is_array()) throw Error(where + ": expected a list of images");
   if (j.empty()) throw Error(where + ": lists no image");

@@ -7,6 +7,7 @@
 
 #include "oci_push/base64.h"
 #include "oci_push/error.h"
+#include "oci_push/json_limits.h"
 #include "quoted.h"
 
 namespace ocipush {
@@ -103,6 +104,7 @@ class EntryReader {
 };
 
 json parse_json(std::string_view text, std::string_view source_name) {
+  if (!json_depth_within(text)) throw Error(fmt::format("{}: invalid JSON: nested deeper than {} levels", source_name, kMaxJsonDepth));
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {

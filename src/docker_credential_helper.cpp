@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci_push/error.h"
+#include "oci_push/json_limits.h"
 #include "quoted.h"
 
 namespace ocipush {
@@ -43,7 +44,7 @@ std::string helper_server_url(std::string_view registry) {
 }
 
 Credentials parse_helper_answer(std::string_view json_text, const std::string& helper) {
-  const auto j = json::parse(json_text, nullptr, false);
+  const auto j = parse_json_bounded(json_text);
   if (!j.is_object() || !j.contains("Secret") || !j["Secret"].is_string())
     throw Error(fmt::format("{} get answered with something other than {{\"Username\",\"Secret\"}} JSON", program(helper)));
   Credentials c;

@@ -8,6 +8,7 @@
 #include "oci_push/aws_credentials.h"
 #include "oci_push/base64.h"
 #include "oci_push/error.h"
+#include "oci_push/json_limits.h"
 #include "oci_push/reference.h"
 
 namespace ocipush {
@@ -75,7 +76,7 @@ std::string ecr_api_url(const EcrRegistry& registry, const Environment& env) {
 }
 
 EcrAuthorization parse_authorization_data(std::string_view body, bool is_public) {
-  const auto j = json::parse(body, nullptr, false);
+  const auto j = parse_json_bounded(body);
   if (!j.is_object() || !j.contains("authorizationData"))
     throw Error("GetAuthorizationToken answered without authorizationData");
   json data = j["authorizationData"];
@@ -93,7 +94,10 @@ EcrAuthorization parse_authorization_data(std::string_view body, bool is_public)
   a.password = decoded->substr(colon + 1);
   if (!data.contains("expiresAt") || !data["expiresAt"].is_number())
     throw Error("GetAuthorizationToken answered without expiresAt");
-  a.expires_at = static_cast<int64_t>(data["expiresAt"].get<double>());
+  const double expires_at = data["expiresAt"].get<double>();
+  if (!(expires_at >= 0 && expires_at < 1e12))  // also NaN; a cast of anything larger is undefined
+    throw Error("GetAuthorizationToken answered with an expiresAt that is not a time");
+  a.expires_at = static_cast<int64_t>(expires_at);
   if (data.contains("proxyEndpoint") && data["proxyEndpoint"].is_string())
     a.proxy_endpoint = data["proxyEndpoint"].get<std::string>();
   return a;

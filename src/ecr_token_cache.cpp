@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci_push/error.h"
+#include "oci_push/json_limits.h"
 #include "oci_push/sigv4.h"
 
 namespace ocipush {
@@ -14,7 +15,7 @@ json load(Environment& env, const std::string& path) {
   try {
     auto text = env.read_file(path);
     if (!text) return json::object();
-    auto j = json::parse(*text, nullptr, false);
+    auto j = parse_json_bounded(*text);
     if (j.is_object() && j.contains("tokens") && j["tokens"].is_object()) return j;
   } catch (const Error&) {
     // An unreadable cache is an empty one.

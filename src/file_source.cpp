@@ -33,6 +33,8 @@ FileSource::FileSource(const std::string& path) : path_(path) {
     throw Error(fmt::format("{}: {}", path, S_ISDIR(st.st_mode) ? errno_text(EISDIR) : "not a regular file"));
   }
   size_ = static_cast<uint64_t>(st.st_size);
+  identity_ = fmt::format("file:{}:{}:{}:{}.{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec,
+                          st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
 }
 
 FileSource::~FileSource() {

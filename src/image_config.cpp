@@ -3,12 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "oci_push/error.h"
+#include "oci_push/json_limits.h"
 
 namespace ocipush {
 
 std::vector<Digest> parse_diff_ids(std::string_view config_json, std::string_view source_name) {
   const std::string where(source_name);
-  auto j = nlohmann::json::parse(config_json, nullptr, /*allow_exceptions=*/false);
+  auto j = parse_json_bounded(config_json);
   if (j.is_discarded() || !j.is_object()) throw Error(where + ": image config is not a JSON object");
   auto rootfs = j.find("rootfs");
   if (rootfs == j.end() || !rootfs->is_object()) throw Error(where + ": image config has no rootfs");

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "oci_push/error.h"
+#include "oci_push/json_limits.h"
 
 namespace ocipush {
 
@@ -83,7 +84,7 @@ Descriptor parse_descriptor(const nlohmann::json& j, std::string_view source_nam
 }
 
 nlohmann::json parse_object(std::string_view json, std::string_view source_name, const char* what) {
-  auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  auto j = parse_json_bounded(json);
   if (j.is_discarded() || !j.is_object()) throw Error(std::string(source_name) + ": " + what + " is not a JSON object");
   return j;
 }
@@ -91,7 +92,7 @@ nlohmann::json parse_object(std::string_view json, std::string_view source_name,
 }  // namespace
 
 Descriptor parse_descriptor_json(std::string_view json, const std::string& where) {
-  auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  auto j = parse_json_bounded(json);
   if (j.is_discarded()) throw Error(where + ": invalid JSON");
   return parse_descriptor(j, where, "descriptor");
 }
@@ -204,6 +205,7 @@ ImageIndex parse_image_index(std::string_view json, std::string_view source_name
 
 std::string rewrite_image_index(std::string_view json, const std::string& media_type,
                                 const std::vector<Descriptor>& entries) {
+  if (!json_depth_within(json)) throw Error("rewrite_image_index: JSON nested too deeply");
   auto j = ordered_json::parse(json);
   auto& manifests = j.at("manifests");
   if (manifests.size() != entries.size()) throw Error("rewrite_image_index: entry count differs");

@@ -7,6 +7,7 @@
 #include "oci_push/docker_archive.h"
 #include "oci_push/error.h"
 #include "oci_push/image_config.h"
+#include "oci_push/json_limits.h"
 #include "oci_push/reference.h"
 
 namespace ocipush {
@@ -145,7 +146,7 @@ LocalSource read_oci_layout(std::shared_ptr<const BlobStore> store, const std::s
   const std::string where = store->name();
   auto layout = store->read_root_file("oci-layout", 64 << 10);
   if (!layout) throw Error(where + ": no oci-layout file (not an OCI image layout)");
-  auto layout_json = nlohmann::json::parse(*layout, nullptr, false);
+  auto layout_json = parse_json_bounded(*layout);
   if (!layout_json.is_object() || !layout_json.contains("imageLayoutVersion"))
     throw Error(where + ": oci-layout is not {\"imageLayoutVersion\": ...}");
   auto index_text = store->read_root_file("index.json", kMaxManifestBytes);

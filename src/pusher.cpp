@@ -6,6 +6,7 @@
 
 #include "oci_push/blob_pipeline.h"
 #include "oci_push/curl_http_client.h"
+#include "oci_push/digest_cache.h"
 #include "oci_push/error.h"
 #include "oci_push/image_config.h"
 #include "oci_push/layer_digests.h"
@@ -24,7 +25,7 @@ namespace {
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_signalled{false};
 
-// A gzip layer the registry already holds, and in which repository.
+// A compressed layer the registry already holds, and in which repository.
 struct KnownLayer {
   Descriptor descriptor;
   std::string repository;
@@ -34,20 +35,22 @@ using KnownLayers = std::map<Digest, KnownLayer>;
 
 std::string short_digest(const Digest& d) { return d.algorithm + ":" + d.hex.substr(0, 12); }
 
-// What the registry already holds under the target's tag: diff_id -> gzip layer descriptor, learned by
-// pairing the tag's config rootfs.diff_ids with its manifest's layers. This lets a runner with no local
-// state skip compressing layers the registry has. Only gzip layers pair: that is what we would push.
-KnownLayers layers_known_by_registry(RegistryClient& client, const PushTarget& target) {
+// What the registry already holds in an image (`repository`:`reference`): diff_id -> compressed layer,
+// learned by pairing its config's rootfs.diff_ids with its manifest's layers. This lets a runner with no
+// local state skip compressing layers the registry has. Layers pair only when the counts agree and the
+// layer was compressed with the codec we would use: anything else would change the pushed digests.
+KnownLayers layers_known_by_registry(RegistryClient& client, const std::string& repository,
+                                     const std::string& reference, LayerCompression codec) {
   KnownLayers known;
-  if (target.tags.empty()) return known;
-  auto fetched = client.get_manifest(target.repository, target.tags.front());
+  auto fetched = client.get_manifest(repository, reference);
   if (!fetched) return known;
   ImageManifest manifest;
   std::vector<Digest> diff_ids;
+  const std::string name = client.host() + "/" + repository + ":" + reference;
   try {
-    manifest = parse_image_manifest(fetched->body, target.name() + ":" + target.tags.front());
-    diff_ids = parse_diff_ids(client.get_blob(target.repository, manifest.config.digest, kMaxConfigBytes),
-                              target.name() + " config " + manifest.config.digest.str());
+    manifest = parse_image_manifest(fetched->body, name);
+    diff_ids = parse_diff_ids(client.get_blob(repository, manifest.config.digest, kMaxConfigBytes),
+                              name + " config " + manifest.config.digest.str());
   } catch (const NetworkError&) {
     throw;
   } catch (const Error&) {
@@ -56,9 +59,9 @@ KnownLayers layers_known_by_registry(RegistryClient& client, const PushTarget& t
   if (diff_ids.size() != manifest.layers.size()) return known;
   for (size_t i = 0; i < diff_ids.size(); ++i) {
     try {
-      if (compression_of_layer_media_type(manifest.layers[i].media_type) == LayerCompression::Gzip &&
+      if (compression_of_layer_media_type(manifest.layers[i].media_type) == codec &&
           !is_foreign_layer_media_type(manifest.layers[i].media_type))
-        known.emplace(diff_ids[i], KnownLayer{manifest.layers[i], target.repository});
+        known.emplace(diff_ids[i], KnownLayer{manifest.layers[i], repository});
     } catch (const Error&) {
     }
   }
@@ -78,7 +81,13 @@ struct BuiltManifest {
 class ArtifactPusher {
  public:
   ArtifactPusher(const PushOptions& options, ThreadPool& pool, Progress& progress)
-      : options_(options), pool_(pool), progress_(progress) {}
+      : options_(options), pool_(pool), progress_(progress) {
+    if (options.use_cache)
+      if (auto dir = DigestCache::default_directory()) cache_ = std::make_unique<DigestCache>(*dir);
+  }
+  ~ArtifactPusher() {
+    if (cache_) cache_->prune();
+  }
 
   // Pushes every blob (and every manifest below the top, by digest) and returns the top document.
   BuiltManifest push(RegistryClient& client, const std::string& repo, const LocalArtifact& artifact,
@@ -107,9 +116,13 @@ class ArtifactPusher {
 
   ManifestFormat format_for(const LocalImage& image) const {
     if (options_.format) return *options_.format;
-    // Docker schema 2 has no zstd layer type: such images go out as OCI unless told otherwise.
-    for (const auto& l : image.layers)
+    // Docker schema 2 has no zstd (or plain tar) layer type: such images go out as OCI unless told otherwise.
+    for (const auto& l : image.layers) {
       if (l.stored_compression == LayerCompression::Zstd) return ManifestFormat::Oci;
+      if (l.stored_compression == LayerCompression::None && !l.foreign &&
+          options_.codec.compression != LayerCompression::Gzip)
+        return ManifestFormat::Oci;
+    }
     return image.native_format;
   }
 
@@ -183,9 +196,10 @@ class ArtifactPusher {
                                                           : media_type::kOciNondistributableGzip);
     }
     LayerCompression compression =
-        layer.stored_compression == LayerCompression::None ? LayerCompression::Gzip : layer.stored_compression;
-    if (compression == LayerCompression::Zstd && format == ManifestFormat::Docker)
-      throw Error(layer.name + " is zstd-compressed, which a Docker schema 2 manifest cannot express; use --format oci");
+        layer.stored_compression == LayerCompression::None ? options_.codec.compression : layer.stored_compression;
+    if (compression != LayerCompression::Gzip && format == ManifestFormat::Docker)
+      throw Error(layer.name + (compression == LayerCompression::Zstd ? " is zstd-compressed" : " is not compressed") +
+                  ", which a Docker schema 2 manifest cannot express; use --format oci");
     return std::string(layer_media_type(format, compression));
   }
 
@@ -254,36 +268,96 @@ class ArtifactPusher {
       return upload_verbatim(client, repo, layer, d, progress_id, on_progress);
     }
 
-    auto it = known.find(layer.diff_id);
-    if (it != known.end()) {
-      Descriptor d{media_type, it->second.descriptor.digest, it->second.descriptor.size, {}, {}};
-      std::string how = present_or_mounted(client, repo, d, it->second.repository);
-      if (!how.empty()) {
-        check_diff_id(image, i, hash_source(*layer.bytes, on_progress, g_stop));
-        progress_.finish(progress_id, how + " as " + short_digest(d.digest) + ", skipped");
-        return {d, layer.diff_id, true, false};
-      }
+    for (const auto& candidate : candidates_for(client, layer.diff_id, known)) {
+      Descriptor d{media_type, candidate.descriptor.digest, candidate.descriptor.size, {}, {}};
+      std::string how = present_or_mounted(client, repo, d, candidate.repository);
+      if (how.empty()) continue;  // a stale hint: the registry does not have it (any more)
+      verify_unchanged_layer(image, i, on_progress);
+      remember(client, repo, layer.diff_id, d);
+      progress_.finish(progress_id, how + " as " + short_digest(d.digest) + ", skipped");
+      return {d, layer.diff_id, true, false};
     }
-    std::unique_ptr<ChunkedUpload> upload;
-    if (!options_.dry_run) upload = std::make_unique<ChunkedUpload>(client, repo, options_.chunk_size);
-    auto digests = gzip_stream(
-        *layer.bytes, pool_, options_.gzip_level,
-        [&](std::string_view bytes) {
-          if (upload) upload->write(bytes);
-        },
-        on_progress, g_stop);
-    check_diff_id(image, i, digests.uncompressed);  // throwing here cancels the upload session
-    if (layer.descriptor && layer.descriptor->digest != digests.uncompressed)
-      throw Error(image.source_name + ": " + layer.name + ": content does not match its digest");
+    // A retry compresses again from the source (only the current chunk is kept in memory), unless the
+    // blob is found complete (a lost answer to the PUT).
+    CompressedDigests digests;
+    with_blob_retries(client, label, [&](bool retrying) {
+      if (retrying && digests.compressed_size &&
+          present(client, repo, {media_type, digests.compressed, digests.compressed_size, {}, {}}))
+        return;
+      std::unique_ptr<ChunkedUpload> upload;
+      if (!options_.dry_run) upload = std::make_unique<ChunkedUpload>(client, repo, options_.chunk_size);
+      digests = compress_stream(
+          options_.codec, reader_of(*layer.bytes), pool_,
+          [&](std::string_view bytes) {
+            if (upload) upload->write(bytes);
+          },
+          on_progress, g_stop);
+      check_diff_id(image, i, digests.uncompressed);  // throwing here cancels the upload session
+      if (cache_)
+        if (auto identity = layer.bytes->identity()) cache_->record_verified(*identity, layer.diff_id);
+      if (layer.descriptor && layer.descriptor->digest != digests.uncompressed)
+        throw Error(image.source_name + ": " + layer.name + ": content does not match its digest");
+      if (upload) upload->finish(digests.compressed);
+    });
     Descriptor d{media_type, digests.compressed, digests.compressed_size, {}, {}};
     if (options_.dry_run) {
       bool exists = present(client, repo, d);
       progress_.finish(progress_id, std::string(exists ? "exists" : "would upload") + " as " + short_digest(d.digest));
       return {d, layer.diff_id, exists, false};
     }
-    upload->finish(d.digest);
+    remember(client, repo, layer.diff_id, d);
     progress_.finish(progress_id, "uploaded " + human_size(d.size) + " as " + short_digest(d.digest));
     return {d, layer.diff_id, false, false};
+  }
+
+  // Where this layer's compressed form may already be: what the registry told us, then the local cache
+  // (only repositories of this registry: a blob elsewhere cannot be mounted).
+  std::vector<KnownLayer> candidates_for(const RegistryClient& client, const Digest& diff_id, const KnownLayers& known) {
+    std::vector<KnownLayer> out;
+    if (auto it = known.find(diff_id); it != known.end()) out.push_back(it->second);
+    if (!cache_) return out;
+    auto cached = cache_->lookup(diff_id, options_.codec.cache_key());
+    if (!cached) return out;
+    const std::string prefix = client.host() + "/";
+    std::string from;
+    for (const auto& r : cached->repositories)
+      if (r.starts_with(prefix)) {
+        from = r.substr(prefix.size());
+        break;
+      }
+    out.push_back({cached->descriptor, from});
+    return out;
+  }
+
+  // The diff_id check for a layer that will not be compressed: skipped when this very file (same device,
+  // inode, size and times) was hashed to that diff_id before.
+  void verify_unchanged_layer(const LocalImage& image, size_t i, const ProgressCallback& on_progress) {
+    const auto& layer = image.layers[i];
+    auto identity = layer.bytes->identity();
+    if (cache_ && identity && cache_->verified(*identity, layer.diff_id)) return;
+    check_diff_id(image, i, hash_source(*layer.bytes, on_progress, g_stop));
+    if (cache_ && identity) cache_->record_verified(*identity, layer.diff_id);
+  }
+
+  void remember(const RegistryClient& client, const std::string& repo, const Digest& diff_id, const Descriptor& d) {
+    if (cache_ && !options_.dry_run) cache_->record(diff_id, options_.codec.cache_key(), d, client.host() + "/" + repo);
+  }
+
+  // One whole blob upload, tried again from its re-readable source while failures are transient
+  // (network, 408/429/5xx, a session the registry dropped). The requests inside draw on the same
+  // account (RetryScope), so --retries bounds the blob as a whole: the two levels do not multiply.
+  template <typename Attempt>
+  void with_blob_retries(RegistryClient& client, const std::string& what, Attempt&& attempt) {
+    RetryBudget budget(client.retry_policy());
+    RetryScope scope(budget);
+    for (bool retrying = false;; retrying = true) {
+      try {
+        attempt(retrying);
+        return;
+      } catch (const Error& e) {
+        if (!is_transient(e) || g_stop.load() || !client.wait_to_retry(budget, what + ": " + e.what())) throw;
+      }
+    }
   }
 
   // A blob pushed as it is stored, its digest checked while it streams: a mismatch cancels the session.
@@ -297,12 +371,15 @@ class ArtifactPusher {
       progress_.finish(progress_id, "would upload " + human_size(d.size));
       return {d, layer.diff_id, false, false};
     }
-    ChunkedUpload upload(client, repo, options_.chunk_size);
-    Digest actual = hash_source(*layer.bytes, on_progress, g_stop, [&](std::string_view b) { upload.write(b); });
-    if (actual != d.digest)
-      throw Error(layer.bytes->name() + ": content does not match its digest " + d.digest.str() + " (it is " +
-                  actual.str() + ")");
-    upload.finish(d.digest);
+    with_blob_retries(client, "blob " + short_digest(d.digest), [&](bool retrying) {
+      if (retrying && present(client, repo, d)) return;
+      ChunkedUpload upload(client, repo, options_.chunk_size);
+      Digest actual = hash_source(*layer.bytes, on_progress, g_stop, [&](std::string_view b) { upload.write(b); });
+      if (actual != d.digest)
+        throw Error(layer.bytes->name() + ": content does not match its digest " + d.digest.str() + " (it is " +
+                    actual.str() + ")");
+      upload.finish(d.digest);
+    });
     progress_.finish(progress_id, "uploaded " + human_size(d.size) + " as it is");
     return {d, layer.diff_id, false, false};
   }
@@ -312,6 +389,9 @@ class ArtifactPusher {
   // not compressed yet) before anything says which layer it is, so it is never read twice.
   StreamedBlob upload_streamed_file(RegistryClient& client, const std::string& repo, const std::string& path,
                                     LayerCompression compression, const ByteReader& read) {
+    // A stream cannot be read twice: chunks are resumed, a blob is never started over.
+    RetryBudget budget(client.retry_policy());
+    RetryScope scope(budget);
     std::unique_ptr<ChunkedUpload> upload;
     if (!options_.dry_run) upload = std::make_unique<ChunkedUpload>(client, repo, options_.chunk_size);
     auto sink = [&](std::string_view b) {
@@ -326,9 +406,9 @@ class ArtifactPusher {
         size += n;
         return n;
       };
-      auto digests = gzip_stream(counting, pool_, options_.gzip_level, sink, nullptr, g_stop);
+      auto digests = compress_stream(options_.codec, counting, pool_, sink, nullptr, g_stop);
       blob.stored_digest = blob.uncompressed = digests.uncompressed;
-      blob.uploaded = Descriptor{std::string(media_type::kOciLayerGzip), digests.compressed, digests.compressed_size, {}, {}};
+      blob.uploaded = Descriptor{"", digests.compressed, digests.compressed_size, {}, {}};
     } else {
       UncompressedDigester digester(compression, path);
       blob.stored_digest = hash_stream(read, nullptr, g_stop, [&](std::string_view b) {
@@ -378,6 +458,7 @@ class ArtifactPusher {
   ThreadPool& pool_;
   Progress& progress_;
   std::atomic<size_t> next_progress_id_{0};
+  std::unique_ptr<DigestCache> cache_;  // null with --no-cache
 };
 
 // The artifact (and, with --platform, the one image of an index) that a non --all push sends.
@@ -419,13 +500,16 @@ PushResult push_image(const PushOptions& options, Progress& progress, const Http
 
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     ThreadPool pool(threads);
-    CurlHttpClient http(options.tls, http_log);
+    CurlHttpClient http(options.tls, http_log, options.timeouts, &g_stop);
     ArtifactPusher pusher(options, pool, progress);
     auto connect = [&](const std::string& registry, const std::string& api_host, const std::string& repository) {
       RegistryOptions registry_options;
       registry_options.plain_http = options.plain_http;
       registry_options.credentials = resolve_credentials(registry, options.auth, http);
       registry_options.actions = options.dry_run ? "pull" : "pull,push";
+      registry_options.retry = options.retry;
+      registry_options.retry.stop = &g_stop;
+      registry_options.on_retry = [&progress](const std::string& line) { progress.event(line); };
       auto client = std::make_unique<RegistryClient>(http, api_host, registry_options);
       client->ping();
       if (!options.dry_run) prepare_repository(registry, repository, options.auth, http);
@@ -470,7 +554,18 @@ PushResult push_image(const PushOptions& options, Progress& progress, const Http
       RegistryClient& client = *client_ptr;
       progress.event(std::string(options.dry_run ? "planning push of " : "pushing ") + options.source + " to " +
                      target.name() + " (" + client.base_url() + ")");
-      KnownLayers known = layers_known_by_registry(client, target);
+      KnownLayers known;
+      if (!target.tags.empty())
+        known = layers_known_by_registry(client, target.repository, target.tags.front(), options.codec.compression);
+      for (const auto& ref_text : options.cache_from) {
+        Reference ref = parse_reference(ref_text);
+        if (ref.api_host() != target.api_host) {
+          progress.event("--cache-from " + ref_text + ": another registry than " + target.registry + ", not used");
+          continue;
+        }
+        known.merge(layers_known_by_registry(client, ref.repository, ref.digest ? *ref.digest : ref.tag.value_or("latest"),
+                                             options.codec.compression));
+      }
       known.insert(pushed_before.begin(), pushed_before.end());
       auto built = pusher.push(client, target.repository, *job.artifact, known);
       if (target.digest && *target.digest != built.result.digest.str())

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci_push/base64.h"
+#include "oci_push/json_limits.h"
 #include "oci_push/reference.h"
 #include "oci_push/registry_client.h"
 #include "oci_push/sigv4.h"
@@ -71,8 +72,11 @@ std::string refresh_token_form(const AuthChallenge& challenge, const std::vector
   return body + "&client_id=" + kClientId;
 }
 
+// A longer expires_in is capped: `now + lifetime` must not overflow the clock's nanoseconds.
+constexpr int64_t kMaxTokenLifetime = 24 * 3600;
+
 BearerToken parse_token_answer(std::string_view body, const std::string& server) {
-  const auto j = nlohmann::json::parse(body, nullptr, false);
+  const auto j = parse_json_bounded(body);
   BearerToken t;
   if (j.is_object()) {
     if (j.contains("token") && j["token"].is_string()) t.token = j["token"].get<std::string>();
@@ -81,7 +85,7 @@ BearerToken parse_token_answer(std::string_view body, const std::string& server)
     if (j.contains("refresh_token") && j["refresh_token"].is_string())
       t.refresh_token = j["refresh_token"].get<std::string>();
     if (j.contains("expires_in") && j["expires_in"].is_number_integer() && j["expires_in"].get<int64_t>() > 0)
-      t.lifetime = std::chrono::seconds(j["expires_in"].get<int64_t>());
+      t.lifetime = std::chrono::seconds(std::min<int64_t>(j["expires_in"].get<int64_t>(), kMaxTokenLifetime));
   }
   if (t.token.empty()) throw Error("token server " + server + " answered without a token");
   return t;

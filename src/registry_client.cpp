@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "oci_push/ecr.h"
+#include "oci_push/json_limits.h"
 #include "oci_push/manifest.h"
 #include "oci_push/reference.h"
 
@@ -15,8 +16,6 @@ namespace {
 
 constexpr int kMaxRedirects = 5;
 constexpr size_t kMaxManifestSize = 4 << 20;  // the distribution spec's own limit is 4 MiB
-constexpr int kMaxThrottleRetries = 3;
-constexpr int kMaxRetryAfterSeconds = 30;
 
 const char* const kManifestAccept =
     "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, "
@@ -51,12 +50,11 @@ std::string origin_host(std::string_view url) {
   return sep == std::string::npos ? std::string() : origin.substr(sep + 3);
 }
 
-// 429: the Retry-After seconds (capped), else 1, 2, 4 s.
-std::chrono::seconds throttle_delay(const HttpResponse& response, int attempt) {
-  if (auto after = response.header("retry-after"); after && !after->empty() &&
-                                                     std::all_of(after->begin(), after->end(), ::isdigit))
-    return std::chrono::seconds(std::min(std::stoi(after->substr(0, 4)), kMaxRetryAfterSeconds));
-  return std::chrono::seconds(1 << attempt);
+std::string url_path(std::string_view url) {
+  auto sep = url.find("://");
+  auto start = sep == std::string_view::npos ? 0 : url.find('/', sep + 3);
+  if (start == std::string_view::npos) return "/";
+  return std::string(url.substr(start, url.find('?', start) - start));
 }
 
 }  // namespace
@@ -81,7 +79,7 @@ std::string resolve_location(std::string_view base_url, std::string_view locatio
 
 std::string describe_registry_error(long status, std::string_view body) {
   std::string out = "HTTP " + std::to_string(status);
-  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  auto j = parse_json_bounded(body);
   if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {
     for (const auto& e : j["errors"]) {
       if (!e.is_object()) continue;
@@ -112,8 +110,16 @@ void RegistryClient::ping() {
   } catch (const NetworkError& e) {
     // Docker treats loopback registries as insecure ones: try plain HTTP when TLS cannot be spoken.
     if (options_.plain_http || !is_loopback_registry(host_) || e.kind() == NetworkError::Kind::Connect) throw;
+    // A TLS server whose certificate is refused answers plain HTTP with 400: then the TLS error is the news.
+    try {
+      response = http_.send({"GET", "http://" + host_ + "/v2/", {}, {}, 64 << 10});
+    } catch (const NetworkError&) {
+      response.status = 0;
+    }
+    if (response.status != 200 && response.status != 401)
+      throw NetworkError(e.kind(), std::string(e.what()) +
+                                       (e.kind() == NetworkError::Kind::Tls ? " (--ca-file or SSL_CERT_FILE to trust a CA)" : ""));
     base_url_ = "http://" + host_;
-    response = http_.send({"GET", base_url_ + "/v2/", {}, {}, 64 << 10});
   }
   if (response.status == 401) {
     if (!auth_.learn_challenge(response))
@@ -155,25 +161,48 @@ HttpResponse RegistryClient::send_following_redirects(HttpRequest request) {
   }
 }
 
+bool RegistryClient::wait_to_retry(RetryBudget& budget, const std::string& what, std::optional<Millis> retry_after) {
+  if (options_.on_retry && budget.retries() < budget.policy().max_retries)
+    options_.on_retry("retry " + std::to_string(budget.retries() + 1) + "/" +
+                      std::to_string(budget.policy().max_retries) + " after " + what);
+  return wait_for_retry(budget, retry_after);
+}
+
 HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo,
-                                  const std::vector<std::string>& extra_scopes) {
+                                  const std::vector<std::string>& extra_scopes, bool retry) {
   const auto headers = request.headers;
   auto wanted = scopes(repo);
   wanted.insert(wanted.end(), extra_scopes.begin(), extra_scopes.end());
+  RetryBudget own(options_.retry);
+  RetryBudget& budget = RetryScope::current() ? *RetryScope::current() : own;
+  const std::string what = request.method + " " + url_path(request.url);
   bool retried_auth = false;
-  for (int throttled = 0;;) {
+  for (;;) {
     request.headers = headers;
     const uint64_t generation = auth_.authorize(request, wanted, base_url_);
-    auto response = send_following_redirects(request);
+    HttpResponse response;
+    try {
+      response = send_following_redirects(request);
+    } catch (const NetworkError& e) {
+      if (!retry || !is_transient(e)) throw;
+      if (wait_to_retry(budget, what + ": " + e.what())) continue;
+      throw NetworkError(e.kind(), std::string(e.what()) + "; " + budget.gave_up());
+    }
     // 401/403: a new challenge, an expired token or credentials (ECR's last 12 hours): retry once.
+    // Basic credentials that worked a moment ago are sent once more too (a 401 from a node of the
+    // registry whose password database lags behind).
     if ((response.status == 401 || response.status == 403) && !retried_auth &&
-        auth_.refused(response, wanted, generation)) {
+        (auth_.refused(response, wanted, generation) || (response.status == 401 && auth_.has_credentials()))) {
       retried_auth = true;
       continue;
     }
-    if (response.status == 429 && throttled < kMaxThrottleRetries) {
-      std::this_thread::sleep_for(throttle_delay(response, throttled++));
-      continue;
+    if (retry && is_retryable_status(response.status)) {
+      auto retry_after = response.header("retry-after");
+      if (wait_to_retry(budget, what + ": HTTP " + std::to_string(response.status),
+                        retry_after ? parse_retry_after(*retry_after) : std::nullopt))
+        continue;
+      throw TransientError("registry " + host_ + " answered " + what + " with " +
+                           describe_registry_error(response.status, response.body) + "; " + budget.gave_up());
     }
     return response;
   }
@@ -185,6 +214,9 @@ void RegistryClient::fail(const std::string& what, const HttpResponse& response)
     hint = auth_.has_credentials() ? " (credentials rejected)"
                                    : " (no credentials: use --username/--password-stdin, oci-push login or a docker config.json)";
   if (auto ecr = ecr_refusal_hint(response.status, response.body); !ecr.empty()) hint += " (" + ecr + ")";
+  if (is_retryable_status(response.status))
+    throw TransientError("registry " + host_ + " refused " + what + ": " +
+                         describe_registry_error(response.status, response.body) + hint);
   throw Error("registry " + host_ + " refused " + what + ": " +
               describe_registry_error(response.status, response.body) + hint);
 }
@@ -231,13 +263,34 @@ std::string RegistryClient::upload_chunk(const std::string& repo, const std::str
                       {{"Content-Type", "application/octet-stream"},
                        {"Content-Range", std::to_string(offset) + "-" + std::to_string(offset + chunk.size() - 1)}},
                       chunk, 64 << 10};
-  auto response = send(request, repo);
+  auto response = send(request, repo, {}, /*retry=*/false);
   // The spec says 202; ECR answers 201; some proxies 204. The offset is tracked here, not read back,
   // because ECR's Range header stops advancing after the first chunk.
+  if (response.status == 416)  // the registry holds another offset than this chunk's: resume from GET
+    throw TransientError("registry " + host_ + " refused a chunk at offset " + std::to_string(offset) + " (HTTP 416)");
   if (response.status != 202 && response.status != 201 && response.status != 204)
     fail("upload chunk at offset " + std::to_string(offset) + " in " + repo, response);
   auto location = response.header("location");
   return location && !location->empty() ? resolve_location(base_url_, *location) : upload_url;
+}
+
+std::optional<UploadStatus> RegistryClient::upload_status(const std::string& repo, const std::string& upload_url) {
+  auto response = send({"GET", upload_url, {}, {}, 64 << 10}, repo);
+  if (response.status != 204 && response.status != 200) return std::nullopt;
+  UploadStatus status;
+  auto location = response.header("location");
+  status.url = location && !location->empty() ? resolve_location(base_url_, *location) : upload_url;
+  // "0-N" (or "bytes=0-N"): N+1 bytes. "0-0" is read as none: distribution says it for 0 bytes and 1.
+  auto range = response.header("range").value_or("");
+  auto dash = range.rfind('-');
+  if (dash == std::string::npos) return status;
+  try {
+    uint64_t last = std::stoull(range.substr(dash + 1));
+    status.held = last == 0 ? 0 : last + 1;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return status;
 }
 
 void RegistryClient::finish_upload(const std::string& repo, const std::string& upload_url, const Digest& digest,

@@ -45,6 +45,11 @@ Digest hash_source(const ByteSource& source, const ProgressCallback& progress, c
 // A blob upload session fed with bytes as they are produced: PATCH chunks of exactly `chunk_size`
 // bytes (the last one shorter), PUT ?digest= at the end. A session not finished is
 // cancelled (DELETE) when the object goes away, so an error leaves nothing half-written.
+// A chunk that fails (network, 408/429/5xx) is resumed: after a wait, GET on the session says how
+// much the registry holds and the rest of the chunk is sent; a Range below what the registry already
+// acknowledged (ECR's stops advancing) is not believed. Only the current chunk is kept, so a session
+// the registry no longer knows, or a Range past the chunk, throws TransientError: the caller starts
+// the blob over. Retries draw on RetryScope::current(), else on the upload's own account.
 class ChunkedUpload {
  public:
   ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size);
@@ -62,6 +67,7 @@ class ChunkedUpload {
   RegistryClient& client_;
   std::string repo_;
   size_t chunk_size_;
+  RetryBudget own_budget_;
   std::string url_;
   std::string buffer_;
   uint64_t offset_ = 0;

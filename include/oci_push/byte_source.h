@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace ocipush {
@@ -14,6 +15,9 @@ class ByteSource {
   virtual size_t read_at(uint64_t offset, void* buf, size_t len) const = 0;
   // Where the bytes come from, for error messages.
   virtual std::string name() const = 0;
+  // What identifies these exact bytes without reading them (a file's device, inode, size and times, and
+  // the slice of it), so a layer checked once need not be hashed again; nullopt when nothing does.
+  virtual std::optional<std::string> identity() const { return std::nullopt; }
 };
 
 class StringSource : public ByteSource {
@@ -37,6 +41,7 @@ class SliceSource : public ByteSource {
   uint64_t size() const override { return size_; }
   size_t read_at(uint64_t offset, void* buf, size_t len) const override;
   std::string name() const override { return name_; }
+  std::optional<std::string> identity() const override;
 
  private:
   const ByteSource& parent_;

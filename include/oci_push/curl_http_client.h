@@ -4,13 +4,16 @@
 #include <vector>
 
 #include "oci_push/http_client.h"
+#include "oci_push/retry.h"
 
 namespace ocipush {
 
 // libcurl, with a pool of easy handles so connections stay open across requests and threads.
 class CurlHttpClient : public HttpClient {
  public:
-  CurlHttpClient(TlsOptions tls, HttpLogger logger = nullptr);
+  // `stop` (SIGINT/SIGTERM) aborts transfers in flight, all but DELETEs (the cancelling of a session).
+  CurlHttpClient(TlsOptions tls, HttpLogger logger = nullptr, HttpTimeouts timeouts = {},
+                 const std::atomic<bool>* stop = nullptr);
   ~CurlHttpClient() override;
   HttpResponse send(const HttpRequest& request) override;
 
@@ -20,6 +23,8 @@ class CurlHttpClient : public HttpClient {
 
   TlsOptions tls_;
   HttpLogger logger_;
+  HttpTimeouts timeouts_;
+  const std::atomic<bool>* stop_;
   std::mutex mutex_;
   std::vector<void*> idle_;
 };

@@ -15,8 +15,10 @@ class FileSource : public ByteSource {
   uint64_t size() const override { return size_; }
   size_t read_at(uint64_t offset, void* buf, size_t len) const override;
   std::string name() const override { return path_; }
+  std::optional<std::string> identity() const override { return identity_; }
 
  private:
+  std::string identity_;  // device, inode, size, mtime and ctime (ns) as seen at open
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;

@@ -8,8 +8,10 @@
 
 #include "oci_push/credential_resolver.h"
 #include "oci_push/http_client.h"
+#include "oci_push/layer_codec.h"
 #include "oci_push/manifest.h"
 #include "oci_push/progress.h"
+#include "oci_push/retry.h"
 
 namespace ocipush {
 
@@ -29,10 +31,14 @@ struct PushOptions {
   unsigned jobs = 4;
   unsigned threads = 0;  // 0: one per core
   uint64_t chunk_size = kDefaultChunkSize;
-  int gzip_level = 1;
+  LayerCodec codec;                      // --compression, for layers that are not compressed yet
+  bool use_cache = true;                 // --no-cache turns the local digest cache off
+  std::vector<std::string> cache_from;   // --cache-from REF: more images whose layers the registry has
   bool dry_run = false;
   bool plain_http = false;
   TlsOptions tls;
+  RetryPolicy retry;       // --retries, --retry-budget
+  HttpTimeouts timeouts;   // --connect-timeout, --stall-timeout
 };
 
 struct BlobOutcome {

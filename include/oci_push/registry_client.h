@@ -1,6 +1,7 @@
 // The OCI distribution protocol (v1.1) as a client: ping and auth, blobs, chunked uploads, manifests.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "oci_push/docker_config.h"
 #include "oci_push/http_client.h"
 #include "oci_push/registry_auth.h"
+#include "oci_push/retry.h"
 
 namespace ocipush {
 
@@ -17,6 +19,14 @@ struct RegistryOptions {
   bool plain_http = false;              // http:// from the start
   std::optional<Credentials> credentials;
   std::string actions = "pull,push";    // the scope asked of a token server
+  RetryPolicy retry;                    // 408/429/5xx and network failures: see retry.h
+  std::function<void(const std::string&)> on_retry;  // one line per retry, for the progress log
+};
+
+// What the registry holds of an upload session (GET on its URL).
+struct UploadStatus {
+  uint64_t held = 0;    // bytes, from its Range header ("0-0": none)
+  std::string url;      // where the session goes on
 };
 
 struct FetchedManifest {
@@ -39,6 +49,7 @@ class RegistryClient {
   // GET /v2/: picks https or (loopback only, as docker does) http, and learns the auth challenge.
   void ping();
   const std::string& base_url() const { return base_url_; }
+  const std::string& host() const { return host_; }
   // GET /v2/ with the credentials (a scope-less token for Bearer): throws Error when they are refused.
   void check_login();
 
@@ -52,6 +63,12 @@ class RegistryClient {
   // PATCH one chunk at `offset`; returns the session URL for the next request.
   std::string upload_chunk(const std::string& repo, const std::string& upload_url, uint64_t offset,
                            std::string_view chunk);
+  // One retry on `budget` after `what` failed: says so through on_retry, waits (backoff, or the
+  // Retry-After) and returns true; false when the budget is spent.
+  bool wait_to_retry(RetryBudget& budget, const std::string& what, std::optional<Millis> retry_after = std::nullopt);
+  const RetryPolicy& retry_policy() const { return options_.retry; }
+  // GET on the session: nullopt when the registry no longer knows it (it refuses the resume).
+  std::optional<UploadStatus> upload_status(const std::string& repo, const std::string& upload_url);
   // PUT ?digest=: ends the session (with a last piece of data, possibly empty).
   void finish_upload(const std::string& repo, const std::string& upload_url, const Digest& digest,
                      std::string_view data = {});
@@ -68,7 +85,10 @@ class RegistryClient {
   std::optional<FetchedManifest> get_manifest(const std::string& repo, const std::string& reference);
 
  private:
-  HttpResponse send(HttpRequest request, const std::string& repo, const std::vector<std::string>& extra_scopes = {});
+  // Retries transient failures on the current RetryScope's account (else its own) unless `retry` is
+  // false (PATCH: a broken body is resumed by ChunkedUpload, never blindly re-sent).
+  HttpResponse send(HttpRequest request, const std::string& repo, const std::vector<std::string>& extra_scopes = {},
+                    bool retry = true);
   HttpResponse send_following_redirects(HttpRequest request);
   std::vector<std::string> scopes(const std::string& repo) const;
   [[noreturn]] void fail(const std::string& what, const HttpResponse& response) const;

@@ -110,23 +110,30 @@ class BundleTest(OciTestCase):
         self.assertEqual(self.assertPushed(res, reg.host, "sel"), tools.digest)
         self.verify_image(reg, "sel", "1", tools, same_manifest=True)
 
-    def test_all_from_a_stream_is_refused_up_front(self):
-        """A stream is read once, and a docker-save stream names its images (manifest.json)
-        only after their layers, so --all on standard input or a compressed tarball is a
-        usage error (exit 2) that contacts no registry; the uncompressed file works."""
+    def test_all_from_stdin_and_compressed_file(self):
+        """--all from a one-pass stream (gzip on standard input, a .tar.zst file): every
+        image lands in its own repository, the shared layer once per repository, and no
+        manifest or tag anywhere else (e.g. in the prefix repository)."""
         path, (app, tools) = self.built("save-bundle.tar", _save_bundle)
-        comp = of.compress_file(path, os.path.join(self.tmp, "bundle.tar.gz"), "gzip")
-        reg = self.start_registry()
-        with open(comp, "rb") as f:
-            data = f.read()
-        for args, stdin in ((["--all", "-"], data), (["--all", comp], None)):
-            with self.subTest(args=args[-1]):
+        gz = of.compress_file(path, os.path.join(self.tmp, "bundle.tar.gz"), "gzip")
+        zst = of.compress_file(path, os.path.join(self.tmp, "bundle.bin"), "zstd")
+        for args, stdin_path in ((["-"], gz), ([zst], None)):
+            with self.subTest(source=args[0]):
+                reg = self.start_registry()
                 mark = reg.mark()
-                res = self.oci_push(*args, f"{reg.host}/mirror", stdin=stdin)
-                self.assertExit(res, 2)
-                self.assertIn("--all", self.error_line(res), res.describe())
-                self.assertEqual(reg.access_requests(mark), [], reg.describe_requests(mark))
-        self.assertEqual(reg.catalog(), [])
+                stdin = None
+                if stdin_path:
+                    with open(stdin_path, "rb") as f:
+                        stdin = f.read()
+                res = self.oci_push("--all", *args, f"{reg.host}/mirror", stdin=stdin)
+                got = self.assertPushedMany(res, reg.host, ["mirror/app", "mirror/tools/x"])
+                v_app = self.verify(reg, "mirror/app", "1.0", app)
+                v_x = self.verify(reg, "mirror/tools/x", "2", tools)
+                self.assertEqual(got, {"mirror/app": v_app.digest, "mirror/tools/x": v_x.digest})
+                self.assertEqual(sorted(self.tags(reg, "mirror/app")), ["1.0", "latest"])
+                self.assertIn(self.tags(reg, "mirror"), (None, []))
+                self.assertSharedOncePerRepo(reg, mark, ["mirror/app", "mirror/tools/x"],
+                                             v_app.layer_digests[0])
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+"""oci-push against skopeo, side by side, on a real docker-registry on loopback.
+
+    bench/run.py --image IMG.tar --oci OCI_DIR [--rounds 3] [--cases cold,warm,fresh,oci] [--out R.json]
+
+IMG.tar and OCI_DIR come from bench/make_image.py (--oci). Each case runs both tools in every round,
+alternating which goes first, each under `/usr/bin/time -f` (wall, user, sys, peak RSS), and prints the
+medians and the ratio oci-push/skopeo:
+
+  cold   push to an empty registry: a fresh registry (fresh storage) and empty local caches per run.
+  warm   re-push with a warm local cache: oci-push keeps its XDG_CACHE_HOME (its digest cache, where the
+         build has one: see `oci-push --help` for --no-cache), skopeo keeps its blob-info cache; the
+         registry already holds the image (each tool pushed it once before the rounds).
+  fresh  re-push from a fresh runner: the same registry, but an empty XDG_CACHE_HOME for oci-push and an
+         empty blob-info cache for skopeo every run.
+  oci    push of the OCI layout whose layers are already gzip, to an empty registry; the registry's own
+         ingest ceiling is measured too: curl POST + one streamed PUT per blob, all blobs at once.
+
+skopeo keeps its blob-info cache in /var/lib/containers/cache when run as root, with no flag to move it,
+so each skopeo run happens in a private mount namespace (`unshare -m`) where a directory of ours is bind-
+mounted there: the machine's own cache is never touched. This needs root.
+
+Each tool pushes to its own repository (bench/ocipush, bench/skopeo) so neither sees the other's blobs.
+Debian's /usr/bin/python3, standard library plus tests/integration/harness/registry.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from harness.registry import Registry  # noqa: E402
+
+TIME = "/usr/bin/time"
+SKOPEO = shutil.which("skopeo") or "/usr/bin/skopeo"
+SKOPEO_CACHE = "/var/lib/containers/cache"
+TOOLS = ("oci-push", "skopeo")
+
+
+def proc_cpu(reg: Registry) -> float:
+    """CPU seconds (user + sys) the registry process has used so far."""
+    try:
+        with open(f"/proc/{reg.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, AttributeError, IndexError, ValueError):
+        return float("nan")
+
+
+def load_avg() -> float:
+    return os.getloadavg()[0]
+
+
+def clean_env() -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")}
+    return env
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.ocipush = os.path.abspath(args.oci_push)
+        self.work = tempfile.mkdtemp(prefix="oci-push-bench.", dir=args.workdir)
+        self.n = 0
+        self.results: dict[str, dict[str, list[dict]]] = {}
+        help_text = subprocess.run([self.ocipush, "--help"], capture_output=True, text=True).stdout
+        self.has_cache = "--no-cache" in help_text
+        self.cold_registries: list[str] = []
+
+    def fresh_dir(self, what: str) -> str:
+        self.n += 1
+        d = os.path.join(self.work, f"{self.n:03d}-{what}")
+        os.makedirs(d)
+        return d
+
+    # ------------------------------------------------------------------ one timed run
+
+    def timed(self, argv: list[str], env: dict | None = None, skopeo_cache: str | None = None,
+              label: str = "", reg: Registry | None = None) -> dict:
+        """Runs argv under GNU time; with skopeo_cache, inside a mount namespace where that directory is
+        skopeo's blob-info cache. Returns wall, user, sys, cpu (user+sys) in seconds and rss_mib."""
+        tfile = os.path.join(self.work, f"time.{self.n}.{time.monotonic_ns()}")
+        timed_argv = [TIME, "-f", "%e %U %S %M", "-o", tfile] + argv
+        if skopeo_cache is not None:
+            script = 'mount --bind "$0" ' + SKOPEO_CACHE + ' && exec "$@"'
+            timed_argv = ["unshare", "-m", "sh", "-c", script, skopeo_cache] + timed_argv
+        os.sync()  # the previous run's registry writes should not land on this run's clock
+        reg_cpu0 = proc_cpu(reg) if reg else float("nan")
+        load0 = load_avg()
+        p = subprocess.run(timed_argv, env=env or clean_env(), capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL)
+        if p.returncode != 0:
+            raise RuntimeError(f"{label}: {' '.join(argv)} exited {p.returncode}:\n{p.stderr[-3000:]}")
+        with open(tfile) as f:
+            wall, user, sys_, rss_kib = f.read().split()[-4:]
+        os.unlink(tfile)
+        r = {"wall": float(wall), "user": float(user), "sys": float(sys_),
+             "cpu": float(user) + float(sys_), "rss_mib": int(rss_kib) / 1024, "stdout": p.stdout.strip(),
+             "registry_cpu": (proc_cpu(reg) - reg_cpu0) if reg else float("nan"),
+             "load1": (load0 + load_avg()) / 2}
+        print(f"  {label:<10} {r['wall']:8.2f} s wall {r['cpu']:8.2f} s cpu {r['rss_mib']:7.1f} MiB"
+              f"   registry {r['registry_cpu']:6.2f} s cpu   load {r['load1']:5.1f}", flush=True)
+        return r
+
+    def ocipush_run(self, source: str, reg: Registry, xdg_cache: str, label: str, extra=()) -> dict:
+        env = clean_env()
+        env["XDG_CACHE_HOME"] = xdg_cache
+        return self.timed([self.ocipush, "-q", "--plain-http", *extra, source,
+                           f"{reg.host}/bench/ocipush:latest"], env=env, label=label, reg=reg)
+
+    def skopeo_run(self, source: str, reg: Registry, cache: str, label: str) -> dict:
+        return self.timed([SKOPEO, "copy", "-q", "--dest-tls-verify=false", source,
+                           f"docker://{reg.host}/bench/skopeo:latest"], skopeo_cache=cache, label=label,
+                          reg=reg)
+
+    def record(self, case: str, tool: str, r: dict) -> None:
+        self.results.setdefault(case, {}).setdefault(tool, []).append(r)
+
+    def order(self, rnd: int) -> tuple[str, ...]:
+        return TOOLS if rnd % 2 == 0 else tuple(reversed(TOOLS))
+
+    # ------------------------------------------------------------------ the cases
+
+    def case_cold(self) -> None:
+        img = os.path.abspath(self.args.image)
+        for rnd in range(self.args.rounds):
+            print(f"cold, round {rnd + 1}", flush=True)
+            for tool in self.order(rnd):
+                d = self.fresh_dir(f"cold-{tool}")
+                with Registry(os.path.join(d, "registry")) as reg:
+                    if tool == "oci-push":
+                        r = self.ocipush_run(img, reg, os.path.join(d, "xdg"), tool)
+                    else:
+                        r = self.skopeo_run(f"docker-archive:{img}", reg, self.fresh_dir("skcache"), tool)
+                self.record("cold", tool, r)
+                shutil.rmtree(d)
+
+    def case_warm_and_fresh(self, cases: list[str]) -> None:
+        img = os.path.abspath(self.args.image)
+        d = self.fresh_dir("repush")
+        with Registry(os.path.join(d, "registry")) as reg:
+            xdg_warm = os.path.join(d, "xdg-warm")
+            sk_warm = os.path.join(d, "skopeo-warm")
+            os.makedirs(sk_warm)
+            print("re-push: first push of each tool (not counted)", flush=True)
+            self.ocipush_run(img, reg, xdg_warm, "oci-push")
+            self.skopeo_run(f"docker-archive:{img}", reg, sk_warm, "skopeo")
+            for rnd in range(self.args.rounds):
+                if "warm" in cases:
+                    print(f"warm, round {rnd + 1}" + ("" if self.has_cache else
+                          " (this oci-push has no --no-cache: no local digest cache to be warm)"), flush=True)
+                    for tool in self.order(rnd):
+                        if tool == "oci-push":
+                            r = self.ocipush_run(img, reg, xdg_warm, tool)
+                        else:
+                            r = self.skopeo_run(f"docker-archive:{img}", reg, sk_warm, tool)
+                        self.record("warm", tool, r)
+                if "fresh" in cases:
+                    print(f"fresh runner, round {rnd + 1}", flush=True)
+                    for tool in self.order(rnd + 1):
+                        if tool == "oci-push":
+                            r = self.ocipush_run(img, reg, self.fresh_dir("xdg"), tool)
+                        else:
+                            r = self.skopeo_run(f"docker-archive:{img}", reg, self.fresh_dir("skcache"), tool)
+                        self.record("fresh", tool, r)
+        shutil.rmtree(d)
+
+    def case_oci(self) -> None:
+        layout = os.path.abspath(self.args.oci)
+        curl_script = os.path.join(HERE, "curl_ceiling.sh")
+        for rnd in range(self.args.rounds):
+            print(f"oci gzip layout, round {rnd + 1}", flush=True)
+            for tool in self.order(rnd) + ("curl",):
+                d = self.fresh_dir(f"oci-{tool}")
+                with Registry(os.path.join(d, "registry")) as reg:
+                    if tool == "oci-push":
+                        r = self.ocipush_run(f"oci:{layout}:latest", reg, os.path.join(d, "xdg"), tool)
+                    elif tool == "skopeo":
+                        r = self.skopeo_run(f"oci:{layout}:latest", reg, self.fresh_dir("skcache"), tool)
+                    else:
+                        r = self.timed(["bash", curl_script, reg.host, "bench/curl", layout], label="curl PUTs", reg=reg)
+                self.record("oci", tool, r)
+                shutil.rmtree(d)
+
+    # ------------------------------------------------------------------ report
+
+    def summary(self) -> str:
+        lines = []
+        titles = {"cold": "1. cold push, empty registry",
+                  "warm": "2. re-push, warm local cache" + ("" if self.has_cache else " (oci-push: no digest cache in this build)"),
+                  "fresh": "3. re-push from a fresh runner (no local cache, blobs in the registry)",
+                  "oci": "4. OCI layout with gzip layers, empty registry"}
+        lines.append(f"{'case':<72} {'tool':<9} {'wall s':>8} {'cpu s':>8} {'user s':>8} {'sys s':>7} "
+                     f"{'RSS MiB':>8} {'reg cpu':>8} {'load':>5}  runs (wall)")
+        for case in ("cold", "warm", "fresh", "oci"):
+            if case not in self.results:
+                continue
+            med = {}
+            for tool in ("oci-push", "skopeo", "curl"):
+                runs = self.results[case].get(tool)
+                if not runs:
+                    continue
+                m = {k: statistics.median(r[k] for r in runs)
+                     for k in ("wall", "cpu", "user", "sys", "registry_cpu", "load1")}
+                m["rss_mib"] = max(r["rss_mib"] for r in runs)
+                med[tool] = m
+                walls = " ".join(f"{r['wall']:.2f}" for r in runs)
+                lines.append(f"{titles[case]:<72} {tool:<9} {m['wall']:8.2f} {m['cpu']:8.2f} {m['user']:8.2f} "
+                             f"{m['sys']:7.2f} {m['rss_mib']:8.1f} {m['registry_cpu']:8.2f} {m['load1']:5.1f}  {walls}")
+            if "oci-push" in med and "skopeo" in med and med["skopeo"]["wall"] > 0:
+                ratio = med["oci-push"]["wall"] / med["skopeo"]["wall"]
+                cpu_ratio = med["oci-push"]["cpu"] / med["skopeo"]["cpu"] if med["skopeo"]["cpu"] else float("nan")
+                lines.append(f"{'':<72} {'ratio':<9} {ratio:8.3f} {cpu_ratio:8.3f}   (oci-push / skopeo, medians)")
+            if "curl" in med:
+                for tool in ("oci-push", "skopeo"):
+                    if tool in med:
+                        lines.append(f"{'':<72} {tool + '/curl':<9} {med[tool]['wall'] / med['curl']['wall']:8.3f}"
+                                     f"            (wall vs the registry's ingest ceiling)")
+        lines.append("wall, cpu (user+sys of the tool), reg cpu (the registry's), load (1-min load average): medians "
+                     "over the runs; RSS: the largest peak RSS of any run.")
+        return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--image", required=True, help="docker-save tarball from make_image.py")
+    ap.add_argument("--oci", help="OCI layout with gzip layers (make_image.py --oci); needed for case oci")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--cases", default="cold,warm,fresh,oci")
+    ap.add_argument("--oci-push", default=os.path.join(ROOT, "build", "oci-push"))
+    ap.add_argument("--workdir", default=None, help="where registries and caches live (default: $TMPDIR)")
+    ap.add_argument("--out", help="write every run's figures as JSON here")
+    args = ap.parse_args()
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    if os.geteuid() != 0:
+        ap.error("needs root: skopeo's blob-info cache is isolated with unshare -m + a bind mount")
+    if "oci" in cases and not args.oci:
+        ap.error("case oci needs --oci DIR")
+
+    b = Bench(args)
+    print(f"oci-push: {b.ocipush} (digest cache: {'yes' if b.has_cache else 'no --no-cache in --help'}); "
+          f"skopeo: {subprocess.run([SKOPEO, '--version'], capture_output=True, text=True).stdout.strip()}; "
+          f"nproc {os.cpu_count()}; rounds {args.rounds}", flush=True)
+    try:
+        if "cold" in cases:
+            b.case_cold()
+        if "warm" in cases or "fresh" in cases:
+            b.case_warm_and_fresh(cases)
+        if "oci" in cases:
+            b.case_oci()
+    finally:
+        print()
+        print(b.summary())
+        if args.out:
+            with open(args.out, "w") as f:
+                json.dump({"has_cache": b.has_cache, "rounds": args.rounds, "results": b.results}, f, indent=1)
+        shutil.rmtree(b.work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
