@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "oci_push/byte_size.h"
+#include "oci_push/cli_common.h"
 #include "oci_push/error.h"
 #include "oci_push/reference.h"
 
@@ -151,12 +152,7 @@ std::string help_text() {
 
 CliCommand parse_command_line(int argc, const char* const* argv) {
   auto options = make_options();
-  cxxopts::ParseResult r;
-  try {
-    r = options.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw UsageError(std::string(e.what()) + " (see --help)");
-  }
+  auto r = parse_or_usage_error(options, argc, argv, "oci-push");
   CliCommand c;
   if (r.count("help")) {
     c.action = CliCommand::Action::Help;

@@ -5,6 +5,7 @@
 #include "oci_push/cli_auth.h"
 #include "oci_push/credential_resolver.h"
 #include "oci_push/curl_http_client.h"
+#include "oci_push/cli_common.h"
 #include "oci_push/error.h"
 
 namespace ocipush {
@@ -23,12 +24,7 @@ int run_ecr(int argc, const char* const* argv) {
     ("positional", "", cxxopts::value<std::vector<std::string>>());
   // clang-format on
   o.parse_positional({"positional"});
-  cxxopts::ParseResult r;
-  try {
-    r = o.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw UsageError(std::string(e.what()) + " (see oci-push " + service + " --help)");
-  }
+  auto r = parse_or_usage_error(o, argc, argv, "oci-push " + service);
   if (r.count("help")) {
     std::cout << o.help();
     return 0;

@@ -4,6 +4,7 @@
 #include "oci_push/cli_auth.h"
 #include "oci_push/credential_store.h"
 #include "oci_push/curl_http_client.h"
+#include "oci_push/cli_common.h"
 #include "oci_push/error.h"
 #include "oci_push/reference.h"
 #include "oci_push/registry_client.h"
@@ -31,24 +32,12 @@ cxxopts::Options login_options() {
   return o;
 }
 
-std::string read_secret(std::istream& in) {
-  std::string secret;
-  std::getline(in, secret);
-  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
-  if (secret.empty()) throw UsageError("--password-stdin: standard input holds no password");
-  return secret;
-}
 
 }  // namespace
 
 int run_login(int argc, const char* const* argv) {
   auto options = login_options();
-  cxxopts::ParseResult r;
-  try {
-    r = options.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw UsageError(std::string(e.what()) + " (see oci-push login --help)");
-  }
+  auto r = parse_or_usage_error(options, argc, argv, "oci-push login");
   if (r.count("help")) {
     std::cout << options.help();
     return 0;
@@ -64,7 +53,7 @@ int run_login(int argc, const char* const* argv) {
   if (auto slash = registry.find('/'); slash != std::string::npos) registry.resize(slash);
   if (registry.empty()) throw UsageError("oci-push login: empty REGISTRY");
 
-  Credentials creds{r["username"].as<std::string>(), read_secret(std::cin), "", "", nullptr};
+  Credentials creds{r["username"].as<std::string>(), read_secret_line(std::cin), "", "", nullptr};
   TlsOptions tls;
   tls.insecure = r.count("insecure") > 0;
   if (r.count("ca-file")) tls.ca_file = r["ca-file"].as<std::string>();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "oci_push/cli_common.h"
 #include "oci_push/error.h"
 #include "oci_push/local_source.h"
 #include "oci_push/progress.h"
@@ -124,12 +125,7 @@ int run_inspect(int argc, const char* const* argv) {
   o.add_options()("json", "Print JSON")("h,help", "Show this help")(
       "source", "", cxxopts::value<std::vector<std::string>>());
   o.parse_positional({"source"});
-  cxxopts::ParseResult r;
-  try {
-    r = o.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw UsageError(std::string(e.what()) + " (see oci-push inspect --help)");
-  }
+  auto r = parse_or_usage_error(o, argc, argv, "oci-push inspect");
   if (r.count("help")) {
     std::cout << o.help();
     return 0;

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "oci_push/cli.h"
+#include "oci_push/cli_common.h"
 #include "oci_push/cli_auth.h"
 #include "oci_push/error.h"
 #include "oci_push/inspect.h"
@@ -21,13 +22,6 @@ constexpr int kExitInterrupted = 130;
 
 void on_signal(int) { ocipush::request_stop(); }
 
-std::string read_password_from_stdin() {
-  std::string password;
-  std::getline(std::cin, password);
-  if (!password.empty() && password.back() == '\r') password.pop_back();
-  if (password.empty()) throw ocipush::UsageError("--password-stdin: standard input holds no password");
-  return password;
-}
 
 void write_digest_file(const std::string& path, const ocipush::PushResult& result) {
   std::ofstream out(path, std::ios::trunc);
@@ -46,7 +40,7 @@ int run_push(int argc, char** argv) {
     std::cout << "oci-push " << OCI_PUSH_VERSION << "\n";
     return 0;
   }
-  if (command.password_stdin) command.push.auth.credentials = Credentials{command.username, read_password_from_stdin(), ""};
+  if (command.password_stdin) command.push.auth.credentials = Credentials{command.username, ocipush::read_secret_line(std::cin), ""};
 
   auto progress = make_progress(command.quiet, stderr);
   HttpLogger http_log;

@@ -2,19 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "error_of.h"
 #include "oci_push/error.h"
 
 namespace ocipush {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 TEST(DockerArchiveManifest, ClassicLayout) {
   auto entries = parse_docker_archive_manifest(

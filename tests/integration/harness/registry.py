@@ -115,8 +115,11 @@ class Registry:
     """Context manager that runs `docker-registry serve CONFIG` until exit."""
 
     def __init__(self, workdir: str, auth: tuple[str, str] | None = None,
-                 start_timeout: float = 20.0, token_auth: dict | None = None):
-        """token_auth: {"realm", "service", "issuer", "rootcertbundle"}: token mode (Bearer JWTs)."""
+                 start_timeout: float = 20.0, token_auth: dict | None = None,
+                 tls: tuple[str, str] | None = None):
+        """token_auth: {"realm", "service", "issuer", "rootcertbundle"}: token mode (Bearer JWTs).
+        tls: (certificate, key) PEM paths: the registry speaks HTTPS only."""
+        self.tls = tls
         self.workdir = os.path.abspath(workdir)
         self.auth = auth
         self.token_auth = token_auth
@@ -182,7 +185,8 @@ class Registry:
             "      enabled: false\n"
             "http:\n"
             f"  addr: 127.0.0.1:{self.port}\n"
-            f"  secret: {uuid.uuid4().hex}\n"
+            + (f"  tls:\n    certificate: {self.tls[0]}\n    key: {self.tls[1]}\n" if self.tls else "")
+            + f"  secret: {uuid.uuid4().hex}\n"
             "health:\n"
             "  storagedriver:\n"
             "    enabled: false\n"
@@ -259,7 +263,12 @@ class Registry:
         h = dict(headers or {})
         if authenticate:
             h.update(self.basic_auth_header())
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        if self.tls:
+            import ssl
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+                                               context=ssl._create_unverified_context())
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=h)
             resp = conn.getresponse()
