@@ -9,16 +9,21 @@
 # The sample is 64 slices of 1 MiB at equal intervals through FILE (so all layers are represented).
 # Single-thread figures are per CPU-second (Google Benchmark's CPU column, openssl speed's default user
 # time, /usr/bin/time's user+sys for the CLIs), so they hold when other processes share the cores; the
-# thread-scaling rows also give wall-clock throughput. Builds build-bench/ (-DOCI_PUSH_BENCH=ON).
+# thread-scaling rows also give wall-clock throughput. Builds build-bench/ (-DOCI_PUSH_BENCH=ON), unless
+# MICRO_BENCH names an oci-push-micro-bench binary already built.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 work=$(mktemp -d "${TMPDIR:-/tmp}/oci-push-micro.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-cmake -S "$root" -B "$root/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DOCI_PUSH_BENCH=ON \
-  -DOCI_PUSH_TESTS=OFF >/dev/null
-cmake --build "$root/build-bench" --target oci-push-micro-bench >/dev/null
+bench_bin=${MICRO_BENCH:-}   # an already built oci-push-micro-bench skips the build
+if [ -z "$bench_bin" ]; then
+  cmake -S "$root" -B "$root/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DOCI_PUSH_BENCH=ON \
+    -DOCI_PUSH_TESTS=OFF >/dev/null
+  cmake --build "$root/build-bench" --target oci-push-micro-bench >/dev/null
+  bench_bin=$root/build-bench/oci-push-micro-bench
+fi
 
 src=${1:-}
 if [ -z "$src" ]; then
@@ -40,7 +45,7 @@ mb=$(( $(stat -c %s "$sample") / 1048576 ))
 echo "== sample: $mb MiB from $src; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== Google Benchmark (bench/micro_bench.cpp), median of 3 repetitions"
-OCI_PUSH_BENCH_DATA=$sample OCI_PUSH_BENCH_MB=$mb "$root/build-bench/oci-push-micro-bench" \
+OCI_PUSH_BENCH_DATA=$sample OCI_PUSH_BENCH_MB=$mb "$bench_bin" \
   --benchmark_min_time=1 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>&1 \
   | grep -E '^(Benchmark|BM_.*_median|Run on|Load)' || true
 

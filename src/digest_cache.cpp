@@ -52,6 +52,8 @@ void write_atomically(const std::string& path, const std::string& content) {
 
 std::string serialize_cached_blob(const CachedBlob& blob) {
   nlohmann::json j;
+  j["diffId"] = blob.diff_id.str();
+  j["codec"] = blob.codec_key;
   j["digest"] = blob.descriptor.digest.str();
   j["size"] = blob.descriptor.size;
   j["mediaType"] = blob.descriptor.media_type;
@@ -65,8 +67,13 @@ std::optional<CachedBlob> parse_cached_blob(std::string_view text) {
       !j["size"].is_number_unsigned() || !j.contains("mediaType") || !j["mediaType"].is_string())
     return std::nullopt;
   auto digest = Digest::parse(j["digest"].get<std::string>());
-  if (!digest) return std::nullopt;
+  if (!digest || !j.contains("diffId") || !j["diffId"].is_string() || !j.contains("codec") || !j["codec"].is_string())
+    return std::nullopt;
+  auto diff_id = Digest::parse(j["diffId"].get<std::string>());
+  if (!diff_id) return std::nullopt;
   CachedBlob blob;
+  blob.diff_id = *diff_id;
+  blob.codec_key = j["codec"].get<std::string>();
   blob.descriptor = {j["mediaType"].get<std::string>(), *digest, j["size"].get<uint64_t>(), {}, {}};
   if (j.contains("repositories") && j["repositories"].is_array())
     for (const auto& r : j["repositories"])
@@ -94,12 +101,15 @@ std::string DigestCache::verified_path(const std::string& identity) const {
 std::optional<CachedBlob> DigestCache::lookup(const Digest& diff_id, const std::string& codec_key) const {
   auto text = read_small_file(blob_path(diff_id, codec_key));
   if (!text) return std::nullopt;
-  return parse_cached_blob(*text);
+  auto blob = parse_cached_blob(*text);
+  // An entry moved or copied under another name says so: it is not this layer's.
+  if (!blob || blob->diff_id != diff_id || blob->codec_key != codec_key) return std::nullopt;
+  return blob;
 }
 
 void DigestCache::record(const Digest& diff_id, const std::string& codec_key, const Descriptor& blob,
                          const std::string& repository) {
-  CachedBlob entry{blob, {repository}};
+  CachedBlob entry{diff_id, codec_key, blob, {repository}};
   if (auto old = lookup(diff_id, codec_key); old && old->descriptor.digest == blob.digest)
     for (const auto& r : old->repositories)
       if (r != repository && entry.repositories.size() < kDigestCacheMaxRepositories) entry.repositories.push_back(r);

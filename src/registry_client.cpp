@@ -118,7 +118,10 @@ void RegistryClient::ping() {
     }
     if (response.status != 200 && response.status != 401)
       throw NetworkError(e.kind(), std::string(e.what()) +
-                                       (e.kind() == NetworkError::Kind::Tls ? " (--ca-file or SSL_CERT_FILE to trust a CA)" : ""));
+                                       (e.kind() == NetworkError::Kind::Tls
+                                            ? " (the certificate must name " + host_ +
+                                                  " and come from a trusted CA: --ca-file or SSL_CERT_FILE)"
+                                            : ""));
     base_url_ = "http://" + host_;
   }
   if (response.status == 401) {

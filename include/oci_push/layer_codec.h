@@ -26,7 +26,7 @@ struct LayerCodec {
 inline constexpr int kZstdDefaultLevel = 3;
 // zstd's multi-threaded mode cuts the input into jobs of this size whatever the worker count, which is
 // what makes its output independent of --threads. Changing it changes every zstd layer digest.
-inline constexpr size_t kZstdJobSize = 4 << 20;
+inline constexpr size_t kZstdJobSize = 1 << 20;
 
 // zstd in multi-threaded mode (workers = pool.size(), at least 1) with a pinned job size.
 CompressedDigests zstd_stream(const ByteReader& read, unsigned workers, int level, const ByteSink& sink,

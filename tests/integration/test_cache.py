@@ -184,7 +184,7 @@ class LocalCacheTest(CacheTestBase):
         res = self.push("--no-cache", path, f"{reg.host}/a:1")
         self.assertPushed(res, reg.host, "a")
         self.assertEqual(self.cache_files(self.xdg_cache), [],
-                         f"--no-cache wrote under XDG_CACHE_HOME")
+                         "--no-cache wrote under XDG_CACHE_HOME")
         self.assertFalse(os.path.exists(os.path.join(self.home, ".cache", "oci-push")))
         # and without XDG_CACHE_HOME the default is ~/.cache/oci-push
         res = self.oci_push(path, f"{reg.host}/a:2")

@@ -24,9 +24,11 @@ class DigestCacheTest : public ::testing::Test {
 };
 
 TEST(CachedBlobText, RoundTripsAndRejectsGarbage) {
-  CachedBlob blob{{"application/vnd.oci.image.layer.v1.tar+gzip", d('a'), 42, {}, {}}, {"r/x", "r/y"}};
+  CachedBlob blob{d('1'), "gzip-1", {"application/vnd.oci.image.layer.v1.tar+gzip", d('a'), 42, {}, {}}, {"r/x", "r/y"}};
   auto back = parse_cached_blob(serialize_cached_blob(blob));
   ASSERT_TRUE(back);
+  EXPECT_EQ(back->diff_id, d('1'));
+  EXPECT_EQ(back->codec_key, "gzip-1");
   EXPECT_EQ(back->descriptor.digest, d('a'));
   EXPECT_EQ(back->descriptor.size, 42u);
   EXPECT_EQ(back->repositories, blob.repositories);
@@ -63,6 +65,22 @@ TEST_F(DigestCacheTest, CorruptEntryIsAMiss) {
   for (auto& f : fs::recursive_directory_iterator(dir_))
     if (f.is_regular_file()) std::ofstream(f.path(), std::ios::trunc) << "{not json";
   EXPECT_FALSE(cache.lookup(d('1'), "k"));
+}
+
+TEST_F(DigestCacheTest, AnEntryFiledUnderAnotherLayerIsAMiss) {
+  DigestCache cache(dir_.string());
+  cache.record(d('1'), "k", {"m", d('a'), 10, {}, {}}, "host/app");
+  cache.record(d('2'), "k", {"m", d('b'), 11, {}, {}}, "host/app");
+  std::vector<fs::path> files;
+  for (auto& f : fs::recursive_directory_iterator(dir_ / "blobs"))
+    if (f.is_regular_file()) files.push_back(f.path());
+  ASSERT_EQ(files.size(), 2u);
+  fs::path tmp = dir_ / "swap";
+  fs::rename(files[0], tmp);
+  fs::rename(files[1], files[0]);
+  fs::rename(tmp, files[1]);
+  EXPECT_FALSE(cache.lookup(d('1'), "k"));
+  EXPECT_FALSE(cache.lookup(d('2'), "k"));
 }
 
 TEST_F(DigestCacheTest, VerifiedIdentities) {
