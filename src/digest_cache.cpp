@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci_push/json_limits.h"
+
 namespace ocipush {
 
 namespace fs = std::filesystem;
@@ -62,7 +64,7 @@ std::string serialize_cached_blob(const CachedBlob& blob) {
 }
 
 std::optional<CachedBlob> parse_cached_blob(std::string_view text) {
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto j = parse_json_bounded(text);
   if (!j.is_object() || !j.contains("digest") || !j["digest"].is_string() || !j.contains("size") ||
       !j["size"].is_number_unsigned() || !j.contains("mediaType") || !j["mediaType"].is_string())
     return std::nullopt;
