@@ -44,9 +44,9 @@ std::string read_block(const ByteReader& read, size_t size) {
 }  // namespace
 
 CompressedDigests gzip_stream(const ByteReader& read, ThreadPool& pool, int level, const ByteSink& sink,
-                              const ProgressCallback& progress, const std::atomic<bool>& stop) {
+                              const ProgressCallback& progress, const std::atomic<bool>& stop, size_t max_blocks) {
   // Enough blocks ahead to keep every compression thread busy while this thread uploads.
-  const size_t window_size = 2 * static_cast<size_t>(pool.size()) + 1;
+  const size_t window_size = max_blocks ? max_blocks : 2 * static_cast<size_t>(pool.size()) + 1;
   Sha256 plain_hash, packed_hash;
   uint32_t crc = 0;
   uint64_t total = 0;
@@ -85,6 +85,7 @@ CompressedDigests gzip_stream(const ByteReader& read, ThreadPool& pool, int leve
       window.emplace_back(block->size(), pool.submit([block, last, level] {
         std::string out;
         deflate_block(block->data(), block->size(), last, level, out);
+        out.shrink_to_fit();  // sized for the worst case; it waits in the window at its real size
         return out;
       }));
       submitted_last = last;
@@ -129,7 +130,10 @@ Digest hash_source(const ByteSource& source, const ProgressCallback& progress, c
 }
 
 ChunkedUpload::ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size)
-    : client_(client), repo_(std::move(repo)), chunk_size_(chunk_size), own_budget_(client.retry_policy()) {}
+    : client_(client), repo_(std::move(repo)), chunk_size_(chunk_size), own_budget_(client.retry_policy()) {
+  // One chunk plus one block's worth of appends: the buffer never doubles past that.
+  buffer_.reserve(chunk_size_ + (1 << 20) + (64 << 10));
+}
 
 ChunkedUpload::~ChunkedUpload() {
   if (!finished_ && !url_.empty()) client_.cancel_upload(repo_, url_);

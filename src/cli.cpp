@@ -37,7 +37,7 @@ cxxopts::Options make_options() {
     ("repository-policy", "Apply the ECR repository policy in FILE (SetRepositoryPolicy)", cxxopts::value<std::string>(), "FILE")
     ("j,jobs", "Blobs in flight at once (default 4)", cxxopts::value<unsigned>(), "N")
     ("threads", "Compression threads (default: one per core)", cxxopts::value<unsigned>(), "N")
-    ("chunk-size", "Upload chunk size, at least 5MiB (default 8MiB)", cxxopts::value<std::string>(), "SIZE")
+    ("chunk-size", "Upload chunk size, at least 5MiB (default 5MiB)", cxxopts::value<std::string>(), "SIZE")
     ("compression", "How to compress uncompressed layers: gzip[:0-3] (default gzip:1), zstd[:1-19] (default zstd:3), none", cxxopts::value<std::string>(), "CODEC")
     ("no-cache", "Do not read or write the local digest cache ($XDG_CACHE_HOME/oci-push)")
     ("cache-from", "Also reuse the layers of image REF in the registry (repeatable)", cxxopts::value<std::vector<std::string>>(), "REF")

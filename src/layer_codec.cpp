@@ -114,10 +114,10 @@ CompressedDigests zstd_stream(const ByteReader& read, unsigned workers, int leve
 
 CompressedDigests compress_stream(const LayerCodec& codec, const ByteReader& read, ThreadPool& pool,
                                   const ByteSink& sink, const ProgressCallback& progress,
-                                  const std::atomic<bool>& stop) {
+                                  const std::atomic<bool>& stop, size_t gzip_window) {
   switch (codec.compression) {
     case LayerCompression::Gzip:
-      return gzip_stream(read, pool, codec.level, sink, progress, stop);
+      return gzip_stream(read, pool, codec.level, sink, progress, stop, gzip_window);
     case LayerCompression::Zstd:
       return zstd_stream(read, pool.size(), codec.level, sink, progress, stop);
     case LayerCompression::None:

@@ -217,6 +217,13 @@ class ArtifactPusher {
     return size && *size == d.size;
   }
 
+  // Blocks in flight per layer: the pool's share (2 x threads + 2) divided among the -j layers pushed at
+  // once, at least 2, so memory stays flat whatever --jobs is (each block is about 1 MiB in, less out).
+  size_t gzip_window() const {
+    size_t share = 2 * static_cast<size_t>(pool_.size()) + 2;
+    return std::max<size_t>(2, share / std::max(1u, options_.jobs));
+  }
+
   // "exists" when `repo` holds `d`, "mounted from X" after a cross-repository mount from `from`, else "".
   std::string present_or_mounted(RegistryClient& client, const std::string& repo, const Descriptor& d,
                                  const std::string& from) {
@@ -291,7 +298,7 @@ class ArtifactPusher {
           [&](std::string_view bytes) {
             if (upload) upload->write(bytes);
           },
-          on_progress, g_stop);
+          on_progress, g_stop, gzip_window());
       check_diff_id(image, i, digests.uncompressed);  // throwing here cancels the upload session
       if (cache_)
         if (auto identity = layer.bytes->identity()) cache_->record_verified(*identity, layer.diff_id);
@@ -406,7 +413,7 @@ class ArtifactPusher {
         size += n;
         return n;
       };
-      auto digests = compress_stream(options_.codec, counting, pool_, sink, nullptr, g_stop);
+      auto digests = compress_stream(options_.codec, counting, pool_, sink, nullptr, g_stop, gzip_window());
       blob.stored_digest = blob.uncompressed = digests.uncompressed;
       blob.uploaded = Descriptor{"", digests.compressed, digests.compressed_size, {}, {}};
     } else {

@@ -16,7 +16,7 @@
 namespace ocipush {
 
 inline constexpr uint64_t kMinChunkSize = 5ull << 20;  // ECR's and the spec's floor for all chunks but the last
-inline constexpr uint64_t kDefaultChunkSize = 8ull << 20;
+inline constexpr uint64_t kDefaultChunkSize = 5ull << 20;
 
 struct PushOptions {
   std::string source;    // a path, or oci:DIR[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:NAME:TAG]
