@@ -33,7 +33,7 @@ class ArchiveFiles {
   virtual std::optional<std::string> read_file(std::string_view path, size_t max_size) const = 0;
   // Random-access bytes of a regular file; nullptr when absent, or when it was streamed past.
   virtual std::shared_ptr<const ByteSource> open_file(std::string_view path) const = 0;
-  virtual std::optional<StreamedBlob> streamed_file(std::string_view path) const { return std::nullopt; }
+  virtual std::optional<StreamedBlob> streamed_file(std::string_view /*path*/) const { return std::nullopt; }
 };
 
 // A tar file on disk, indexed once; entries are slices of it.
