@@ -13,6 +13,8 @@ packages=(
   # scripts/ci-extra.sh: libFuzzer targets (clang + compiler-rt), peak RSS of hostile-input tests
   clang-14 libclang-rt-14-dev time
 )
+# Extra package names on the command line are installed too (bench/setup.sh adds its own).
+packages+=("$@")
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
