@@ -1,9 +1,8 @@
 #include "oci_push/blob_pipeline.h"
 
-#include <deque>
 #include <future>
 #include <memory>
-#include <optional>
+#include <vector>
 
 #include "oci_push/error.h"
 #include "oci_push/gzip_blocks.h"
@@ -12,7 +11,9 @@
 namespace ocipush {
 
 namespace {
-constexpr size_t kHashBlockSize = 4 << 20;
+// Large enough that reads and hash updates cost nothing extra per call; small, because with a chunked
+// upload as the sink each blob in flight holds one of these besides its chunk.
+constexpr size_t kHashBlockSize = 1 << 20;
 }
 
 ByteReader reader_of(const ByteSource& source) {
@@ -28,18 +29,44 @@ ByteReader reader_of(const ByteSource& source) {
 
 namespace {
 
-// Up to `size` bytes: fewer only when the reader is at its end.
-std::string read_block(const ByteReader& read, size_t size) {
-  std::string block(size, '\0');
+// Fills `buf` with up to `size` bytes: fewer only when the reader is at its end.
+size_t read_full(const ByteReader& read, char* buf, size_t size) {
   size_t filled = 0;
   while (filled < size) {
-    size_t n = read(block.data() + filled, size - filled);
+    size_t n = read(buf + filled, size - filled);
     if (n == 0) break;
     filled += n;
   }
-  block.resize(filled);
-  return block;
+  return filled;
 }
+
+// One block's input and output buffers, reused for the whole layer: no allocation and no zero-fill
+// per block, and a layer's memory is fixed by its window, whatever its size.
+struct BlockSlot {
+  std::unique_ptr<char[]> in = std::make_unique_for_overwrite<char[]>(kGzipBlockSize);
+  std::unique_ptr<char[]> out = std::make_unique_for_overwrite<char[]>(deflate_bound(kGzipBlockSize));
+  size_t in_size = 0;
+  size_t out_size = 0;
+  std::future<void> done;
+};
+
+// The slots of one layer, in a ring: the window's blocks, then the one read ahead. Compression tasks
+// write into them, so the ring waits for every task still running before it goes away (an error or
+// an interruption leaves the loop with blocks in flight).
+class BlockRing {
+ public:
+  explicit BlockRing(size_t window) : slots_(window + 1) {}
+  ~BlockRing() {
+    for (auto& s : slots_)
+      if (s.done.valid()) s.done.wait();
+  }
+  BlockSlot& at(size_t k) { return slots_[(head_ + k) % slots_.size()]; }  // k-th from the oldest
+  void pop() { head_ = (head_ + 1) % slots_.size(); }
+
+ private:
+  std::vector<BlockSlot> slots_;
+  size_t head_ = 0;
+};
 
 }  // namespace
 
@@ -59,41 +86,42 @@ CompressedDigests gzip_stream(const ByteReader& read, ThreadPool& pool, int leve
   };
   emit(gzip_header());
 
-  // The last block must carry BFINAL, so one block is read ahead to know whether another follows.
-  std::optional<std::string> ahead;
-  auto next_block = [&](bool& last) {
-    std::string block = ahead ? std::move(*ahead) : read_block(read, kGzipBlockSize);
-    ahead.reset();
-    last = block.size() < kGzipBlockSize;
-    if (!last) {
-      ahead = read_block(read, kGzipBlockSize);
-      last = ahead->empty();
-    }
-    return block;
-  };
-
-  std::deque<std::pair<size_t, std::future<std::string>>> window;  // (uncompressed size, output)
-  uint64_t consumed = 0;
+  // The last block must carry BFINAL, so one block is read ahead to know whether another follows; it
+  // waits in the slot after the window.
+  BlockRing ring(window_size);
+  size_t in_window = 0;
+  bool read_ahead = false;
   bool submitted_last = false;
-  while (!submitted_last || !window.empty()) {
-    while (!submitted_last && window.size() < window_size) {
-      bool last = false;
-      auto block = std::make_shared<std::string>(next_block(last));
-      plain_hash.update(*block);
-      crc = gzip_crc32(crc, block->data(), block->size());
-      total += block->size();
-      window.emplace_back(block->size(), pool.submit([block, last, level] {
-        std::string out;
-        deflate_block(block->data(), block->size(), last, level, out);
-        out.shrink_to_fit();  // sized for the worst case; it waits in the window at its real size
-        return out;
-      }));
+  uint64_t consumed = 0;
+  while (!submitted_last || in_window > 0) {
+    while (!submitted_last && in_window < window_size) {
+      BlockSlot& block = ring.at(in_window);
+      if (!read_ahead) block.in_size = read_full(read, block.in.get(), kGzipBlockSize);
+      bool last = block.in_size < kGzipBlockSize;
+      read_ahead = false;
+      if (!last) {
+        BlockSlot& next = ring.at(in_window + 1);
+        next.in_size = read_full(read, next.in.get(), kGzipBlockSize);
+        last = next.in_size == 0;
+        read_ahead = !last;
+      }
+      plain_hash.update(block.in.get(), block.in_size);
+      crc = gzip_crc32(crc, block.in.get(), block.in_size);
+      total += block.in_size;
+      block.done = pool.submit([&block, last, level] {
+        block.out_size =
+            deflate_block(block.in.get(), block.in_size, last, level, block.out.get(), deflate_bound(kGzipBlockSize));
+      });
+      ++in_window;
       submitted_last = last;
     }
     if (stop.load()) throw Interrupted();
-    emit(window.front().second.get());
-    consumed += window.front().first;
-    window.pop_front();
+    BlockSlot& oldest = ring.at(0);
+    oldest.done.get();
+    emit(std::string_view(oldest.out.get(), oldest.out_size));
+    consumed += oldest.in_size;
+    ring.pop();
+    --in_window;
     if (progress) progress(consumed);
   }
   emit(gzip_trailer(crc, total));
@@ -129,28 +157,56 @@ Digest hash_source(const ByteSource& source, const ProgressCallback& progress, c
   return hash_stream(reader_of(source), progress, stop, sink);
 }
 
-ChunkedUpload::ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size)
-    : client_(client), repo_(std::move(repo)), chunk_size_(chunk_size), own_budget_(client.retry_policy()) {
-  // One chunk plus one block's worth of appends: the buffer never doubles past that.
-  buffer_.reserve(chunk_size_ + (1 << 20) + (64 << 10));
+ChunkedUpload::ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size, ChunkSending sending)
+    : client_(client),
+      repo_(std::move(repo)),
+      chunk_size_(chunk_size),
+      sending_(sending),
+      own_budget_(client.retry_policy()) {
+  // One chunk plus one block's worth of appends: the buffers never double past that.
+  const size_t capacity = chunk_size_ + (1 << 20) + (64 << 10);
+  buffer_.reserve(capacity);
+  if (sending_ == ChunkSending::Background) in_flight_.reserve(capacity);
 }
 
 ChunkedUpload::~ChunkedUpload() {
+  if (background_.valid()) background_.wait();
   if (!finished_ && !url_.empty()) client_.cancel_upload(repo_, url_);
+}
+
+void ChunkedUpload::wait_for_background() {
+  if (background_.valid()) background_.get();
 }
 
 void ChunkedUpload::write(std::string_view data) {
   buffer_.append(data);
-  while (buffer_.size() >= chunk_size_) send(chunk_size_);
+  while (buffer_.size() >= chunk_size_) {
+    if (sending_ == ChunkSending::Inline) {
+      send(std::string_view(buffer_).substr(0, chunk_size_));
+      buffer_.erase(0, chunk_size_);
+      continue;
+    }
+    wait_for_background();
+    // The full chunk becomes in_flight_ and what spilled past it starts the next one, both buffers
+    // keeping their capacity.
+    std::swap(buffer_, in_flight_);
+    buffer_.assign(in_flight_, chunk_size_, std::string::npos);
+    in_flight_.resize(chunk_size_);
+    RetryBudget* budget = RetryScope::current() ? RetryScope::current() : &own_budget_;
+    background_ = std::async(std::launch::async, [this, budget] {
+      RetryScope scope(*budget);
+      send(in_flight_);
+    });
+  }
 }
 
-void ChunkedUpload::send(size_t size) {
-  if (size == 0) return;
+void ChunkedUpload::send(std::string_view chunk) {
+  if (chunk.empty()) return;
   if (url_.empty()) url_ = client_.start_upload(repo_);
   RetryBudget& budget = RetryScope::current() ? *RetryScope::current() : own_budget_;
-  for (size_t held = 0; held < size;) {  // bytes of this chunk the registry holds
+  for (size_t held = 0; held < chunk.size();) {  // bytes of this chunk the registry holds
     try {
-      url_ = client_.upload_chunk(repo_, url_, offset_ + held, std::string_view(buffer_).substr(held, size - held));
+      url_ = client_.upload_chunk(repo_, url_, offset_ + held, chunk.substr(held));
       break;
     } catch (const Error& e) {
       if (!is_transient(e)) throw;
@@ -160,19 +216,20 @@ void ChunkedUpload::send(size_t size) {
       if (!status)
         throw TransientError("registry no longer knows the upload session of " + repo_ + " after: " + e.what());
       uint64_t at = std::max<uint64_t>(status->held, offset_);
-      if (at > offset_ + size)
+      if (at > offset_ + chunk.size())
         throw TransientError("registry holds " + std::to_string(at) + " bytes of an upload to " + repo_ +
                              ", past the chunk being sent");
       url_ = status->url;
       held = static_cast<size_t>(at - offset_);
     }
   }
-  offset_ += size;
-  buffer_.erase(0, size);
+  offset_ += chunk.size();
 }
 
 void ChunkedUpload::finish(const Digest& digest) {
-  send(buffer_.size());
+  wait_for_background();
+  send(buffer_);
+  buffer_.clear();
   if (url_.empty()) url_ = client_.start_upload(repo_);  // an empty blob: no chunk at all
   client_.finish_upload(repo_, url_, digest);
   finished_ = true;

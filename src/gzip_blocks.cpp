@@ -40,14 +40,13 @@ std::string_view gzip_header() {
   return std::string_view(kHeader, sizeof kHeader);
 }
 
-void deflate_block(const void* data, size_t size, bool last, int level, std::string& out) {
+size_t deflate_bound(size_t size) { return size + (size >> 12) + 1024; }
+
+size_t deflate_block(const void* data, size_t size, bool last, int level, char* out, size_t capacity) {
   if (level < ISAL_DEF_MIN_LEVEL || level > ISAL_DEF_MAX_LEVEL)
     throw Error("gzip level " + std::to_string(level) + " is out of range 0.." + std::to_string(ISAL_DEF_MAX_LEVEL));
+  if (capacity < deflate_bound(size)) throw Error("deflate_block: output buffer smaller than deflate_bound");
   thread_local ThreadScratch scratch;
-  // Stateless deflate never expands past the input plus stored-block headers.
-  const size_t bound = size + (size >> 12) + 1024;
-  const size_t start = out.size();
-  out.resize(start + bound);
 
   // Zeroed first: the init leaves fields that the stateless path reads, and stack garbage there would
   // make the output depend on what ran on this thread before.
@@ -67,11 +66,17 @@ void deflate_block(const void* data, size_t size, bool last, int level, std::str
   stream.flush = last ? NO_FLUSH : FULL_FLUSH;
   stream.next_in = static_cast<uint8_t*>(const_cast<void*>(data));
   stream.avail_in = static_cast<uint32_t>(size);
-  stream.next_out = reinterpret_cast<uint8_t*>(out.data() + start);
-  stream.avail_out = static_cast<uint32_t>(bound);
+  stream.next_out = reinterpret_cast<uint8_t*>(out);
+  stream.avail_out = static_cast<uint32_t>(deflate_bound(size));
   int rc = isal_deflate_stateless(&stream);
   if (rc != COMP_OK) throw Error("gzip compression failed (ISA-L code " + std::to_string(rc) + ")");
-  out.resize(start + stream.total_out);
+  return stream.total_out;
+}
+
+void deflate_block(const void* data, size_t size, bool last, int level, std::string& out) {
+  const size_t start = out.size();
+  out.resize(start + deflate_bound(size));
+  out.resize(start + deflate_block(data, size, last, level, out.data() + start, out.size() - start));
 }
 
 uint32_t gzip_crc32(uint32_t crc, const void* data, size_t size) {

@@ -1,5 +1,6 @@
 // oci-push: the thin shell over the library. Errors become one line and an exit status here, only here.
 #include <curl/curl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -40,7 +41,12 @@ int run_push(int argc, char** argv) {
     std::cout << "oci-push " << OCI_PUSH_VERSION << "\n";
     return 0;
   }
-  if (command.password_stdin) command.push.auth.credentials = Credentials{command.username, ocipush::read_secret_line(std::cin), ""};
+  if (command.password_stdin) {
+    Credentials credentials;
+    credentials.username = command.username;
+    credentials.password = ocipush::read_secret_line(std::cin);
+    command.push.auth.credentials = std::move(credentials);
+  }
 
   auto progress = make_progress(command.quiet, stderr);
   HttpLogger http_log;
@@ -63,6 +69,11 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Large buffers (block slots, chunk buffers) are allocated once per layer and freed when it ends. A
+  // fixed threshold keeps them in their own mappings, returned to the system when freed; glibc's
+  // default raises the threshold after the first free and then parks them in per-thread arenas, which
+  // added up to 11 MiB of peak RSS depending on which thread pushed which layer.
+  mallopt(M_MMAP_THRESHOLD, 256 << 10);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   struct sigaction action = {};
   action.sa_handler = on_signal;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,11 @@ Digest hash_stream(const ByteReader& read, const ProgressCallback& progress, con
 Digest hash_source(const ByteSource& source, const ProgressCallback& progress, const std::atomic<bool>& stop,
                    const ByteSink& sink = nullptr);
 
+// How a ChunkedUpload's full chunks leave. Inline: on the writing thread, each write that fills a chunk
+// waiting for the registry's answer. Background: on a thread of their own, so the writer (a compressor)
+// fills the next chunk while the registry takes the last one in; one more chunk of memory.
+enum class ChunkSending { Inline, Background };
+
 // A blob upload session fed with bytes as they are produced: PATCH chunks of exactly `chunk_size`
 // bytes (the last one shorter), PUT ?digest= at the end. A session not finished is
 // cancelled (DELETE) when the object goes away, so an error leaves nothing half-written.
@@ -51,27 +57,33 @@ Digest hash_source(const ByteSource& source, const ProgressCallback& progress, c
 // much the registry holds and the rest of the chunk is sent; a Range below what the registry already
 // acknowledged (ECR's stops advancing) is not believed. Only the current chunk is kept, so a session
 // the registry no longer knows, or a Range past the chunk, throws TransientError: the caller starts
-// the blob over. Retries draw on RetryScope::current(), else on the upload's own account.
+// the blob over. Retries draw on RetryScope::current() (the writer's, also for background sends),
+// else on the upload's own account. A background send's error is thrown by the next write or finish.
 class ChunkedUpload {
  public:
-  ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size);
+  ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size,
+                ChunkSending sending = ChunkSending::Inline);
   ~ChunkedUpload();
   ChunkedUpload(const ChunkedUpload&) = delete;
   ChunkedUpload& operator=(const ChunkedUpload&) = delete;
 
   void write(std::string_view data);
   void finish(const Digest& digest);
-  uint64_t bytes_sent() const { return offset_; }
+  uint64_t bytes_sent() const { return offset_; }  // after finish
 
  private:
-  void send(size_t size);  // the first `size` bytes of the buffer, as one chunk
+  void send(std::string_view chunk);  // one chunk, resumed after transient failures
+  void wait_for_background();         // the chunk in flight; rethrows its error
 
   RegistryClient& client_;
   std::string repo_;
   size_t chunk_size_;
+  ChunkSending sending_;
   RetryBudget own_budget_;
   std::string url_;
-  std::string buffer_;
+  std::string buffer_;     // what write() has been given and not yet sent
+  std::string in_flight_;  // Background: the chunk being sent
+  std::future<void> background_;
   uint64_t offset_ = 0;
   bool finished_ = false;
 };

@@ -15,8 +15,13 @@ inline constexpr int kGzipDefaultLevel = 1;  // ISA-L levels 0..3
 
 // The fixed 10-byte header: no name, mtime 0, OS "unknown", so the bytes depend only on the content.
 std::string_view gzip_header();
-// Appends the raw deflate of one block to `out`. Every block but the last ends byte-aligned and
-// non-final; `last` sets BFINAL. An empty last block is valid (the empty layer).
+// The most bytes deflate_block can write for `size` input bytes (stored blocks plus their headers).
+size_t deflate_bound(size_t size);
+// Writes the raw deflate of one block to `out`, which holds at least deflate_bound(size) bytes, and
+// returns its length. Every block but the last ends byte-aligned and non-final; `last` sets BFINAL.
+// An empty last block is valid (the empty layer).
+size_t deflate_block(const void* data, size_t size, bool last, int level, char* out, size_t capacity);
+// The same, appended to `out`.
 void deflate_block(const void* data, size_t size, bool last, int level, std::string& out);
 // CRC-32 (gzip's), continuing from `crc` (start with 0).
 uint32_t gzip_crc32(uint32_t crc, const void* data, size_t size);

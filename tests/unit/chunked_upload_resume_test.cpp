@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_http_client.h"
+#include "fast_retries.h"
 #include "oci_push/blob_pipeline.h"
 #include "oci_push/registry_client.h"
 
@@ -9,16 +10,9 @@ namespace ocipush {
 namespace {
 
 using testing::FakeHttpClient;
+using testing::fast_retries;
 
 const Digest kDigest = *Digest::parse("sha256:" + std::string(64, 'b'));
-
-RegistryOptions fast_retries(int retries) {
-  RegistryOptions o;
-  o.retry.max_retries = retries;
-  o.retry.base_delay = Millis(1);
-  o.retry.max_delay = Millis(2);
-  return o;
-}
 
 // ping, POST, first PATCH (bytes 0-4) answered; the second PATCH fails on the network.
 void start(FakeHttpClient& http, RegistryClient& client, ChunkedUpload& upload) {
