@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -475,26 +477,57 @@ std::optional<AwsCredentials> AwsCredentialChain::from_container() {
   return credentials_from_json(parse_json_answer(response.body, what), what, "Token");
 }
 
+namespace {
+
+// The AWS CLI's limits on EC2 instance metadata: each request may take AWS_METADATA_SERVICE_TIMEOUT
+// seconds (default 1), the first one AWS_METADATA_SERVICE_NUM_ATTEMPTS tries (default 1). Off EC2 the
+// address often swallows packets, and the chain must not sit out a 30 s connect timeout there before
+// saying that there are no credentials.
+struct MetadataLimits {
+  std::chrono::milliseconds deadline{1000};
+  int attempts = 1;
+};
+
+int positive_setting(Environment& env, const char* name, int fallback) {
+  auto value = env.get(name);
+  if (!value) return fallback;
+  const std::string text = trim(*value);
+  if (text.empty() || text.size() > 4 || !std::all_of(text.begin(), text.end(), ::isdigit) || std::stoi(text) == 0)
+    throw Error(fmt::format("{}=\"{}\" is not a whole number from 1 to 9999", name, *value));
+  return std::stoi(text);
+}
+
+MetadataLimits metadata_limits(Environment& env) {
+  return {std::chrono::seconds(positive_setting(env, "AWS_METADATA_SERVICE_TIMEOUT", 1)),
+          positive_setting(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1)};
+}
+
+}  // namespace
+
 std::optional<AwsCredentials> AwsCredentialChain::from_imds() {
   if (is_true(env_.get("AWS_EC2_METADATA_DISABLED"))) return std::nullopt;
   std::string base = env_.get("AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or("http://169.254.169.254");
   while (!base.empty() && base.back() == '/') base.pop_back();
+  const MetadataLimits limits = metadata_limits(env_);
   HttpResponse token;
-  try {
-    token = http_.send({"PUT", base + "/latest/api/token", {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}}, {},
-                        64 << 10});
-  } catch (const NetworkError&) {
-    return std::nullopt;  // not on EC2
+  for (int attempt = 1;; ++attempt) {
+    try {
+      token = http_.send({"PUT", base + "/latest/api/token", {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}}, {},
+                          64 << 10, limits.deadline});
+      break;
+    } catch (const NetworkError&) {
+      if (attempt >= limits.attempts) return std::nullopt;  // not on EC2
+    }
   }
   if (token.status != 200) throw Error(fmt::format("EC2 instance metadata refused a session token: HTTP {}", token.status));
   const std::vector<HttpHeader> auth{{"X-aws-ec2-metadata-token", trim(token.body)}};
   const std::string list_url = base + "/latest/meta-data/iam/security-credentials/";
-  const auto roles = http_.send({"GET", list_url, auth, {}, 64 << 10});
+  const auto roles = http_.send({"GET", list_url, auth, {}, 64 << 10, limits.deadline});
   if (roles.status == 404) return std::nullopt;  // an instance without a role
   if (roles.status != 200) throw Error(fmt::format("EC2 instance metadata: listing roles: HTTP {}", roles.status));
   const std::string role = trim(roles.body.substr(0, roles.body.find('\n')));
   if (role.empty() || role.find('/') != std::string::npos) return std::nullopt;
-  const auto creds = http_.send({"GET", list_url + role, auth, {}, 64 << 10});
+  const auto creds = http_.send({"GET", list_url + role, auth, {}, 64 << 10, limits.deadline});
   const std::string what = "EC2 instance metadata (role " + role + ")";
   if (creds.status != 200) throw Error(fmt::format("{}: HTTP {}", what, creds.status));
   const json j = parse_json_answer(creds.body, what);

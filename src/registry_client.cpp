@@ -103,26 +103,50 @@ RegistryClient::RegistryClient(HttpClient& http, std::string registry_host, Regi
   base_url_ = (options_.plain_http ? "http://" : "https://") + host_;
 }
 
-void RegistryClient::ping() {
-  HttpResponse response;
+HttpResponse RegistryClient::first_contact() {
   try {
-    response = http_.send({"GET", base_url_ + "/v2/", {}, {}, 64 << 10});
+    return http_.send({"GET", base_url_ + "/v2/", {}, {}, 64 << 10});
   } catch (const NetworkError& e) {
     // Docker treats loopback registries as insecure ones: try plain HTTP when TLS cannot be spoken.
     if (options_.plain_http || !is_loopback_registry(host_) || e.kind() == NetworkError::Kind::Connect) throw;
     // A TLS server whose certificate is refused answers plain HTTP with 400: then the TLS error is the news.
+    HttpResponse response;
     try {
       response = http_.send({"GET", "http://" + host_ + "/v2/", {}, {}, 64 << 10});
     } catch (const NetworkError&) {
       response.status = 0;
     }
-    if (response.status != 200 && response.status != 401)
+    // A 5xx or 429 from plain HTTP is a registry that speaks it, busy for now: ping() retries it there.
+    if (response.status != 200 && response.status != 401 && !is_retryable_status(response.status))
       throw NetworkError(e.kind(), std::string(e.what()) +
                                        (e.kind() == NetworkError::Kind::Tls
                                             ? " (the certificate must name " + host_ +
                                                   " and come from a trusted CA: --ca-file or SSL_CERT_FILE)"
                                             : ""));
     base_url_ = "http://" + host_;
+    return response;
+  }
+}
+
+void RegistryClient::ping() {
+  RetryBudget own(options_.retry);
+  RetryBudget& budget = RetryScope::current() ? *RetryScope::current() : own;
+  HttpResponse response;
+  for (;;) {
+    try {
+      response = first_contact();
+    } catch (const NetworkError& e) {
+      // A reset or an empty answer is worth another try. A refused connection, a timeout or TLS trouble
+      // on first contact is a wrong address or setup, which retrying would only report later.
+      if (e.kind() != NetworkError::Kind::Other) throw;
+      if (wait_to_retry(budget, "GET /v2/: " + std::string(e.what()))) continue;
+      throw NetworkError(e.kind(), std::string(e.what()) + "; " + budget.gave_up());
+    }
+    if (!is_retryable_status(response.status)) break;
+    auto retry_after = response.header("retry-after");
+    if (!wait_to_retry(budget, "GET /v2/: HTTP " + std::to_string(response.status),
+                       retry_after ? parse_retry_after(*retry_after) : std::nullopt))
+      break;  // fail() below names the status
   }
   if (response.status == 401) {
     if (!auth_.learn_challenge(response))

@@ -1,5 +1,6 @@
 // The one seam between the registry protocol and the network: a request in, a response out.
 #pragma once
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,6 +23,9 @@ struct HttpRequest {
   std::vector<HttpHeader> headers;
   std::string_view body;  // not owned; must outlive send()
   size_t max_response_body = 1 << 20;  // a longer body is an error, never an allocation
+  // A limit on the whole request, connection included (NetworkError Timeout past it); zero: only the
+  // client's connect and stall limits. For probes that must not hold a run up (EC2 metadata).
+  std::chrono::milliseconds deadline{0};
 };
 
 struct HttpResponse {

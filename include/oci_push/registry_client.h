@@ -47,6 +47,8 @@ class RegistryClient {
   RegistryClient(HttpClient& http, std::string registry_host, RegistryOptions options);
 
   // GET /v2/: picks https or (loopback only, as docker does) http, and learns the auth challenge.
+  // A reset connection or a 408/429/5xx answer is retried like any request; a refused connection, a
+  // timeout or a TLS failure is not (on first contact those mean a wrong address or setup).
   void ping();
   const std::string& base_url() const { return base_url_; }
   const std::string& host() const { return host_; }
@@ -90,6 +92,7 @@ class RegistryClient {
   HttpResponse send(HttpRequest request, const std::string& repo, const std::vector<std::string>& extra_scopes = {},
                     bool retry = true);
   HttpResponse send_following_redirects(HttpRequest request);
+  HttpResponse first_contact();  // one GET /v2/, falling back to plain HTTP on loopback
   std::vector<std::string> scopes(const std::string& repo) const;
   [[noreturn]] void fail(const std::string& what, const HttpResponse& response) const;
 

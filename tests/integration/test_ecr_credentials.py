@@ -2,6 +2,8 @@
 the SDKs' own overrides; each ends in a GetAuthorizationToken whose signature botocore checks."""
 
 import os
+import socket
+import time
 import unittest
 
 from harness.aws_standin import AwsStandIn
@@ -130,6 +132,27 @@ class CredentialSourcesTest(IntegrationTestCase):
         key = self.login(AWS_EC2_METADATA_SERVICE_ENDPOINT=self.aws.url + "/")
         self.assertEqual(self.apis(), ["imds:token", "imds:credentials", "ecr:GetAuthorizationToken"])
         self.assertTrue(key.startswith("ASIASTANDIN"), key)
+
+    def test_silent_instance_metadata_is_given_up_after_the_cli_timeout(self):
+        """Off EC2 the metadata address often drops packets. A listener that never accepts stands
+        in for it (the kernel completes the handshake, nothing ever answers): the chain gives up
+        after the AWS CLI's 1 s, not after a connect or stall timeout, and says where it looked."""
+        self.env.pop("AWS_EC2_METADATA_DISABLED")
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+            start = time.monotonic()
+            res = self.oci_push("ecr", "get-login-password",
+                                env=dict(self.env, AWS_EC2_METADATA_SERVICE_ENDPOINT=endpoint))
+            elapsed = time.monotonic() - start
+        self.assertExit(res, 1)
+        line = self.error_line(res)
+        self.assertIn("no AWS credentials found", line)
+        self.assertIn("EC2 instance metadata", line)
+        self.assertGreaterEqual(elapsed, 1.0)
+        self.assertLess(elapsed, 6.0)
+        self.assertEqual(self.aws.calls, [])
 
     def test_no_credentials_anywhere_names_the_places_looked_at(self):
         res = self.oci_push("ecr", "get-login-password", env=self.env)

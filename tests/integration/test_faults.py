@@ -92,6 +92,26 @@ class FaultsTest(IntegrationTestCase):
             self.assertEqual(proxy.faults_done, 3)
         self.pushed_intact(reg, proxy, res, retries=3)
 
+    def test_first_contact_is_retried_after_a_reset_and_a_503(self):
+        # The reset comes first, on a fresh connection: on a reused one curl itself would try again.
+        reg = self.start_registry()
+        faults = [Fault("GET", r"^/v2/$", "reset", nth=[1]),
+                  Fault("GET", r"^/v2/$", "status", nth=[2], status=503)]
+        with FaultProxy(reg.port, faults) as proxy:
+            res = self.push(proxy, "--plain-http")
+            self.assertEqual(proxy.faults_done, 2)
+            self.assertEqual(proxy.count("GET", r"^/v2/$"), 3, proxy.describe())
+        self.pushed_intact(reg, proxy, res, retries=2)
+
+    def test_first_contact_503_over_the_loopback_http_fallback_is_retried(self):
+        """Without --plain-http, oci-push tries https first and falls back to http on loopback;
+        a 503 there is a busy registry, retried over http, not reported as the TLS failure."""
+        reg = self.start_registry()
+        with FaultProxy(reg.port, [Fault("GET", r"^/v2/$", "status", nth=[1], status=503)]) as proxy:
+            res = self.push(proxy)
+            self.assertEqual(proxy.faults_done, 1)
+        self.pushed_intact(reg, proxy, res, retries=1)
+
     def test_stalled_response_times_out_and_is_resumed(self):
         reg = self.start_registry()
         with FaultProxy(reg.port, [Fault("PATCH", UPLOADS, "stall", nth=[2], seconds=30)]) as proxy:

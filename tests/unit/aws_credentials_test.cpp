@@ -158,6 +158,37 @@ TEST_F(Chain, ImdsV2) {
   EXPECT_EQ(http.requests[2].header("X-aws-ec2-metadata-token"), "imds-token");
 }
 
+TEST_F(Chain, ImdsRequestsHaveTheAwsCliDeadline) {
+  env.vars.erase("AWS_EC2_METADATA_DISABLED");
+  http.answer(200, {}, "imds-token");
+  http.answer(404);  // no role
+  EXPECT_NE(error().find("no AWS credentials found"), std::string::npos);
+  ASSERT_EQ(http.requests.size(), 2u);
+  EXPECT_EQ(http.requests[0].deadline, std::chrono::milliseconds(1000));
+  EXPECT_EQ(http.requests[1].deadline, std::chrono::milliseconds(1000));
+}
+
+TEST_F(Chain, ImdsTimeoutAndAttemptsFromTheEnvironment) {
+  env.vars.erase("AWS_EC2_METADATA_DISABLED");
+  env.vars["AWS_METADATA_SERVICE_TIMEOUT"] = "3";
+  env.vars["AWS_METADATA_SERVICE_NUM_ATTEMPTS"] = "2";
+  http.fail_next(NetworkError::Kind::Timeout);
+  http.fail_next(NetworkError::Kind::Timeout);
+  EXPECT_NE(error().find("no AWS credentials found"), std::string::npos);
+  ASSERT_EQ(http.requests.size(), 2u);  // two tries of the token, then "not on EC2"
+  EXPECT_EQ(http.requests[1].method, "PUT");
+  EXPECT_EQ(http.requests[1].deadline, std::chrono::milliseconds(3000));
+}
+
+TEST_F(Chain, ABadImdsSettingNamesTheVariable) {
+  env.vars.erase("AWS_EC2_METADATA_DISABLED");
+  env.vars["AWS_METADATA_SERVICE_TIMEOUT"] = "soon";
+  EXPECT_NE(error().find("AWS_METADATA_SERVICE_TIMEOUT=\"soon\""), std::string::npos) << error();
+  env.vars["AWS_METADATA_SERVICE_TIMEOUT"] = "0";
+  EXPECT_NE(error().find("AWS_METADATA_SERVICE_TIMEOUT"), std::string::npos) << error();
+  EXPECT_TRUE(http.requests.empty());
+}
+
 TEST_F(Chain, NothingAnywhere) {
   env.vars.erase("AWS_EC2_METADATA_DISABLED");
   http.fail_next(NetworkError::Kind::Connect);

@@ -119,5 +119,49 @@ TEST(RegistryClientRetries, ANonRetryableStatusIsNotRetried) {
   EXPECT_EQ(http.requests.size(), 2u);
 }
 
+TEST(RegistryClientRetries, TheFirstContactRetriesA503) {
+  FakeHttpClient http;
+  http.answer(503, {{"retry-after", "0"}});
+  http.answer(200);
+  RegistryClient client(http, "reg.example", fast_retries(2));
+  client.ping();
+  ASSERT_EQ(http.requests.size(), 2u);
+  EXPECT_EQ(http.requests[1].url, "https://reg.example/v2/");
+}
+
+TEST(RegistryClientRetries, TheFirstContactRetriesAResetConnection) {
+  FakeHttpClient http;
+  http.fail_next(NetworkError::Kind::Other);
+  http.answer(401, {{"www-authenticate", R"(Basic realm="r")"}});
+  RegistryClient client(http, "reg.example", fast_retries(2));
+  client.ping();
+  EXPECT_EQ(http.requests.size(), 2u);
+}
+
+TEST(RegistryClientRetries, TheFirstContactDoesNotRetryARefusedConnectionOrTls) {
+  for (auto kind : {NetworkError::Kind::Connect, NetworkError::Kind::Tls, NetworkError::Kind::Timeout}) {
+    FakeHttpClient http;
+    http.fail_next(kind);
+    RegistryClient client(http, "reg.example", fast_retries(3));
+    EXPECT_THROW(client.ping(), NetworkError);
+    EXPECT_EQ(http.requests.size(), 1u);
+  }
+}
+
+TEST(RegistryClientRetries, TheFirstContactGivesUpWhenTheAccountIsSpent) {
+  FakeHttpClient http;
+  http.answer(503);
+  http.answer(503);
+  http.answer(503);
+  RegistryClient client(http, "reg.example", fast_retries(2));
+  try {
+    client.ping();
+    FAIL() << "no error";
+  } catch (const TransientError& e) {
+    EXPECT_NE(std::string(e.what()).find("503"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(http.requests.size(), 3u);
+}
+
 }  // namespace
 }  // namespace ocipush

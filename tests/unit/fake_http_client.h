@@ -1,5 +1,6 @@
 // A scripted HttpClient for protocol tests: answers in order and records every request it was sent.
 #pragma once
+#include <chrono>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -14,6 +15,7 @@ struct RecordedRequest {
   std::string url;
   std::vector<HttpHeader> headers;
   std::string body;
+  std::chrono::milliseconds deadline{0};
 
   std::string header(const std::string& name) const {
     for (const auto& h : headers)
@@ -31,7 +33,7 @@ class FakeHttpClient : public HttpClient {
 
   HttpResponse send(const HttpRequest& request) override {
     std::lock_guard lock(mutex_);
-    requests.push_back({request.method, request.url, request.headers, std::string(request.body)});
+    requests.push_back({request.method, request.url, request.headers, std::string(request.body), request.deadline});
     if (!failures_.empty()) {
       auto kind = failures_.front();
       failures_.pop_front();
