@@ -1,8 +1,8 @@
 #include "oci_push/pusher.h"
 
 #include <map>
-#include <semaphore>
 #include <memory>
+#include <semaphore>
 #include <thread>
 
 #include "oci_push/blob_pipeline.h"
