@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 #include "oci_push/error.h"
 #include "oci_push/json_limits.h"
@@ -351,6 +352,7 @@ std::optional<AwsCredentials> AwsCredentialChain::from_profile(const std::string
     }
     return assume_role(source, merged, name);
   }
+  if (merged.count("sso_session") || merged.count("sso_start_url")) return from_sso(merged, name);
   if (creds_section && creds_section->count("aws_access_key_id")) {
     const auto& s = *creds_section;
     if (!s.count("aws_secret_access_key"))
@@ -369,6 +371,86 @@ std::optional<AwsCredentials> AwsCredentialChain::from_profile(const std::string
                           s.count("aws_session_token") ? s.at("aws_session_token") : "", std::nullopt, where};
   }
   return std::nullopt;
+}
+
+namespace {
+
+std::string sha1_hex(std::string_view text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!EVP_Digest(text.data(), text.size(), md, &n, EVP_sha1(), nullptr)) throw Error("SHA-1 failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < n; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+// IAM Identity Center (SSO) profiles, as the AWS CLI reads them: `aws sso login` caches an access token
+// in ~/.aws/sso/cache/<SHA-1 of the sso-session name, or of the start URL for a legacy profile>.json,
+// which GetRoleCredentials exchanges for the role's keys. oci-push never logs in itself.
+AwsCredentials AwsCredentialChain::from_sso(const AwsIniSection& profile, const std::string& name) {
+  auto setting = [&](const AwsIniSection& section, const char* key, const std::string& where) {
+    auto it = section.find(key);
+    if (it == section.end() || it->second.empty())
+      throw Error(fmt::format("{} has no {} (needed for SSO)", where, key));
+    return it->second;
+  };
+  const std::string where = fmt::format("AWS profile \"{}\"", name);
+  std::string cache_key, region;
+  if (profile.count("sso_session")) {
+    const std::string& session = profile.at("sso_session");
+    auto it = config_file().find("sso-session " + session);
+    if (it == config_file().end())
+      throw Error(fmt::format("{} names sso-session \"{}\", which is not in {}", where, session, config_path()));
+    region = setting(it->second, "sso_region", fmt::format("sso-session \"{}\"", session));
+    cache_key = session;
+  } else {
+    region = setting(profile, "sso_region", where);
+    cache_key = profile.at("sso_start_url");
+  }
+  const std::string account = setting(profile, "sso_account_id", where);
+  const std::string role = setting(profile, "sso_role_name", where);
+
+  const std::string cache = home_directory(env_) + "/.aws/sso/cache/" + sha1_hex(cache_key) + ".json";
+  const std::string login = fmt::format("run `aws sso login --profile {}`", name);
+  const auto text = env_.read_file(cache, kMaxAnswer);
+  if (!text) throw Error(fmt::format("{} uses SSO, but there is no SSO login cached in {}: {}", where, cache, login));
+  const json cached = parse_json_answer(*text, cache);
+  const std::string token = string_field(cached, "accessToken");
+  std::string expires = string_field(cached, "expiresAt");
+  if (expires.size() > 3 && expires.ends_with("UTC")) expires.replace(expires.size() - 3, 3, "Z");  // older CLIs
+  const auto expires_at = parse_iso8601(expires);
+  if (token.empty() || !expires_at) throw Error(fmt::format("{}: {} holds no accessToken and expiresAt", where, cache));
+  if (*expires_at <= env_.now()) throw Error(fmt::format("{}: the SSO login cached in {} has expired: {}", where, cache, login));
+
+  const std::string base = aws_endpoint_url(env_, "SSO", "https://portal.sso." + region + ".amazonaws.com");
+  const UrlParts parts = split_url(base);
+  if (parts.scheme == "http" && !is_loopback_registry(parts.host))
+    throw Error(fmt::format("refusing to send an SSO token over plain HTTP to {} (use https)", parts.host));
+  const std::string url =
+      base + "/federation/credentials?" + form_encode({{"account_id", account}, {"role_name", role}});
+  const auto response = http_.send({"GET", url, {{"x-amz-sso_bearer_token", token}}, {}, kMaxAnswer});
+  const std::string what = fmt::format("SSO GetRoleCredentials for {} (role {} in {})", where, role, account);
+  if (response.status != 200)
+    throw Error(fmt::format("{} failed: {}{}", what, describe_aws_error(response),
+                            response.status == 401 || response.status == 403 ? "; " + login : ""));
+  const json answer = parse_json_answer(response.body, what);
+  auto rc = answer.find("roleCredentials");
+  if (rc == answer.end() || !rc->is_object()) throw Error(what + " answered without roleCredentials");
+  AwsCredentials c;
+  c.access_key_id = string_field(*rc, "accessKeyId");
+  c.secret_access_key = string_field(*rc, "secretAccessKey");
+  c.session_token = string_field(*rc, "sessionToken");
+  c.source = "SSO " + where;
+  if (c.access_key_id.empty() || c.secret_access_key.empty())
+    throw Error(what + " answered without accessKeyId and secretAccessKey");
+  if (auto e = rc->find("expiration"); e != rc->end() && e->is_number_integer()) c.expires_at = e->get<int64_t>() / 1000;
+  return c;
 }
 
 AwsCredentials AwsCredentialChain::from_process(const std::string& command, const std::string& profile) {

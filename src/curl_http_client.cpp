@@ -100,7 +100,8 @@ std::vector<std::string> HttpResponse::all_headers(std::string_view name) const 
 std::string redact_header_for_log(const HttpHeader& header) {
   auto name = lower(header.name);
   if (name == "authorization" || name == "proxy-authorization" || name == "x-amz-security-token" ||
-      name == "cookie" || name == "set-cookie" || name == "x-aws-ec2-metadata-token")
+      name == "cookie" || name == "set-cookie" || name == "x-aws-ec2-metadata-token" ||
+      name == "x-amz-sso_bearer_token")
     return header.name + ": REDACTED";
   if (name == "location") return header.name + ": " + redact_url_for_log(header.value);
   return header.name + ": " + header.value;

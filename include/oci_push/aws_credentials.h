@@ -54,6 +54,7 @@ class AwsCredentialChain {
                                                   const std::string& session_name, const std::string& where);
   std::optional<AwsCredentials> from_container();
   std::optional<AwsCredentials> from_imds();
+  AwsCredentials from_sso(const AwsIniSection& profile, const std::string& name);
   AwsCredentials from_process(const std::string& command, const std::string& profile);
   AwsCredentials assume_role(const AwsCredentials& source, const AwsIniSection& profile, const std::string& name);
   AwsCredentials parse_sts_credentials(const HttpResponse& response, const std::string& what);

@@ -1,6 +1,8 @@
 """Every AWS credential source, in the AWS CLI's order, served on loopback by the stand-in through
 the SDKs' own overrides; each ends in a GetAuthorizationToken whose signature botocore checks."""
 
+import hashlib
+import json
 import os
 import socket
 import time
@@ -132,6 +134,35 @@ class CredentialSourcesTest(IntegrationTestCase):
         key = self.login(AWS_EC2_METADATA_SERVICE_ENDPOINT=self.aws.url + "/")
         self.assertEqual(self.apis(), ["imds:token", "imds:credentials", "ecr:GetAuthorizationToken"])
         self.assertTrue(key.startswith("ASIASTANDIN"), key)
+
+    def sso_profile(self, expires_at="2099-01-01T00:00:00Z"):
+        """A config with an sso-session profile, and the token cache `aws sso login` would write:
+        ~/.aws/sso/cache/<sha1 of the session name>.json (the name computed here, by hashlib)."""
+        config = self.write("config", "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\n"
+                                      "sso_role_name = Pusher\n[sso-session corp]\nsso_region = eu-west-1\n"
+                                      "sso_start_url = https://corp.awsapps.com/start\n")
+        cache_dir = os.path.join(self.home, ".aws", "sso", "cache")
+        os.makedirs(cache_dir, exist_ok=True)
+        with open(os.path.join(cache_dir, hashlib.sha1(b"corp").hexdigest() + ".json"), "w") as f:
+            json.dump({"startUrl": "https://corp.awsapps.com/start", "region": "eu-west-1",
+                       "accessToken": "cached-sso-access-token", "expiresAt": expires_at}, f)
+        self.aws.sso_token = "cached-sso-access-token"
+        self.aws.sso_role = ("111122223333", "Pusher")
+        return dict(AWS_CONFIG_FILE=config, AWS_PROFILE="dev", AWS_ENDPOINT_URL_SSO=self.aws.url)
+
+    def test_sso_profile_uses_the_cached_login(self):
+        key = self.login(**self.sso_profile())
+        self.assertEqual(self.apis(), ["sso:GetRoleCredentials", "ecr:GetAuthorizationToken"])
+        self.assertTrue(key.startswith("ASIASTANDIN"), key)
+
+    def test_sso_profile_with_an_expired_login_says_how_to_log_in(self):
+        env = dict(self.env, **self.sso_profile(expires_at="2020-01-01T00:00:00Z"))
+        res = self.oci_push("ecr", "get-login-password", env=env)
+        self.assertExit(res, 1)
+        line = self.error_line(res)
+        self.assertIn("has expired", line)
+        self.assertIn("aws sso login --profile dev", line)
+        self.assertEqual(self.aws.calls, [])
 
     def test_silent_instance_metadata_is_given_up_after_the_cli_timeout(self):
         """Off EC2 the metadata address often drops packets. A listener that never accepts stands

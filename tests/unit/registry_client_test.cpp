@@ -175,6 +175,7 @@ TEST(ChunkedUpload, AnUnfinishedSessionIsCancelled) {
 TEST(HttpLogRedaction, SecretsNeverReachTheLog) {
   EXPECT_EQ(redact_header_for_log({"Authorization", "Basic dXNlcjpzZWNyZXQ="}), "Authorization: REDACTED");
   EXPECT_EQ(redact_header_for_log({"Content-Type", "a/b"}), "Content-Type: a/b");
+  EXPECT_EQ(redact_header_for_log({"x-amz-sso_bearer_token", "sso-access-token"}), "x-amz-sso_bearer_token: REDACTED");
   EXPECT_EQ(redact_url_for_log("https://s3/x?X-Amz-Signature=abc&part=1&X-Amz-Security-Token=t"),
             "https://s3/x?X-Amz-Signature=REDACTED&part=1&X-Amz-Security-Token=REDACTED");
   EXPECT_EQ(redact_header_for_log({"location", "https://s/x?sig=1&token=2"}), "location: https://s/x?sig=1&token=REDACTED");

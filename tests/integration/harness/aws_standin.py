@@ -54,6 +54,8 @@ class AwsStandIn:
         self.web_identity_token = ""
         self.container_token = ""
         self.imds_role = "test-role"
+        self.sso_token = ""                            # the access token `aws sso login` would cache
+        self.sso_role = ("", "")                       # (account id, role name) it may be exchanged for
         self.repositories: set[str] = set()
         self.policies: dict[str, str] = {}
         self.calls: list[Call] = []
@@ -103,6 +105,8 @@ class AwsStandIn:
                 return self._imds(h, method, path)
             if path.startswith("/container/"):
                 return self._container(h)
+            if method == "GET" and path == "/federation/credentials":
+                return self._sso(h)
             target = h.headers.get("X-Amz-Target", "")
             if method == "POST" and target.startswith((ECR_PREFIX, PUBLIC_PREFIX)):
                 return self._ecr(h, body, target)
@@ -230,6 +234,23 @@ class AwsStandIn:
         key, secret, token = self.issue_temporary()
         self._send(h, 200, {"AccessKeyId": key, "SecretAccessKey": secret, "Token": token,
                             "Expiration": "2099-01-01T00:00:00Z", "RoleArn": "arn:aws:iam::1:role/task"})
+
+    def _sso(self, h) -> None:
+        """IAM Identity Center's GetRoleCredentials: the cached token in x-amz-sso_bearer_token,
+        the account and role in the query."""
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(h.path).query)
+        asked = (query.get("account_id", [""])[0], query.get("role_name", [""])[0])
+        if not self.sso_token or h.headers.get("x-amz-sso_bearer_token") != self.sso_token:
+            self.calls.append(Call("sso:refused"))
+            return self._send(h, 401, {"__type": "UnauthorizedException",
+                                       "message": "Session token not found or invalid"})
+        if asked != self.sso_role:
+            self.calls.append(Call("sso:forbidden"))
+            return self._send(h, 403, {"__type": "ForbiddenException", "message": "No access"})
+        self.calls.append(Call("sso:GetRoleCredentials"))
+        key, secret, token = self.issue_temporary()
+        self._send(h, 200, {"roleCredentials": {"accessKeyId": key, "secretAccessKey": secret,
+                                                "sessionToken": token, "expiration": 4070908800000}})
 
     def _imds(self, h, method: str, path: str) -> None:
         if path == "/latest/api/token":
