@@ -206,14 +206,20 @@ ImageIndex parse_image_index(std::string_view json, std::string_view source_name
 std::string rewrite_image_index(std::string_view json, const std::string& media_type,
                                 const std::vector<Descriptor>& entries) {
   if (!json_depth_within(json)) throw Error("rewrite_image_index: JSON nested too deeply");
-  auto j = ordered_json::parse(json);
-  auto& manifests = j.at("manifests");
-  if (manifests.size() != entries.size()) throw Error("rewrite_image_index: entry count differs");
+  auto j = ordered_json::parse(json, nullptr, false);
+  if (!j.is_object() || !j.contains("manifests") || !j["manifests"].is_array())
+    throw Error("rewrite_image_index: not an image index");
+  // Before any reference into j is taken: ordered_json keeps members in a vector, and adding a
+  // mediaType the index did not have moves them.
   j["mediaType"] = media_type;
+  auto& manifests = j["manifests"];
+  if (manifests.size() != entries.size()) throw Error("rewrite_image_index: entry count differs");
   for (size_t i = 0; i < entries.size(); ++i) {
-    manifests[i]["mediaType"] = entries[i].media_type;
-    manifests[i]["digest"] = entries[i].digest.str();
-    manifests[i]["size"] = entries[i].size;
+    auto& entry = manifests[i];
+    if (!entry.is_object()) throw Error("rewrite_image_index: manifests[" + std::to_string(i) + "] is not an object");
+    entry["mediaType"] = entries[i].media_type;
+    entry["digest"] = entries[i].digest.str();
+    entry["size"] = entries[i].size;
   }
   return j.dump(3);
 }

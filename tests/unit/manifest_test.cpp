@@ -93,5 +93,33 @@ TEST(ImageConfig, BadConfigsNameTheProblem) {
             "img.tar: abc.json: rootfs.diff_ids[0] is not a valid digest");
 }
 
+// An OCI index may leave out its mediaType. Adding it must not disturb the entries being rewritten
+// (found by fuzz_image_json: the entries were written through a reference the insertion had moved).
+TEST(Manifest, RewriteIndexWithoutMediaTypeAddsItAndRewritesEveryEntry) {
+  const std::string index = R"({"schemaVersion": 2, "manifests": [
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 1, "digest": "sha256:)" +
+                            std::string(64, 'c') + R"(", "platform": {"os": "linux", "architecture": "amd64"}},
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 2, "digest": "sha256:)" +
+                            std::string(64, 'd') + R"(", "annotations": {"a": "b"}}]})";
+  const std::vector<Descriptor> entries{{"application/vnd.docker.distribution.manifest.v2+json", kA, 10, {}, {}},
+                                        {"application/vnd.docker.distribution.manifest.v2+json", kB, 20, {}, {}}};
+  auto j = nlohmann::json::parse(
+      rewrite_image_index(index, "application/vnd.docker.distribution.manifest.list.v2+json", entries));
+  EXPECT_EQ(j["mediaType"], "application/vnd.docker.distribution.manifest.list.v2+json");
+  ASSERT_EQ(j["manifests"].size(), 2u);
+  EXPECT_EQ(j["manifests"][0]["digest"], kA.str());
+  EXPECT_EQ(j["manifests"][0]["size"], 10);
+  EXPECT_EQ(j["manifests"][0]["platform"]["architecture"], "amd64");
+  EXPECT_EQ(j["manifests"][1]["digest"], kB.str());
+  EXPECT_EQ(j["manifests"][1]["mediaType"], "application/vnd.docker.distribution.manifest.v2+json");
+  EXPECT_EQ(j["manifests"][1]["annotations"]["a"], "b");
+}
+
+TEST(Manifest, RewriteIndexRefusesEntriesThatAreNotObjects) {
+  EXPECT_THROW(rewrite_image_index(R"({"manifests": [1]})", "x", {{"m", kA, 1, {}, {}}}), Error);
+  EXPECT_THROW(rewrite_image_index(R"({"manifests": {"a": 1}})", "x", {{"m", kA, 1, {}, {}}}), Error);
+  EXPECT_THROW(rewrite_image_index(R"([1])", "x", {}), Error);
+}
+
 }  // namespace
 }  // namespace ocipush
