@@ -6,8 +6,8 @@
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
+#include "oci_push/digest.h"
 #include "oci_push/error.h"
 #include "oci_push/json_limits.h"
 #include "oci_push/reference.h"
@@ -44,6 +44,14 @@ UrlParts split_url(const std::string& url) {
   p.path = rest.empty() ? "/" : rest;
   if (p.host.empty()) throw Error(fmt::format("{} names no host", url));
   return p;
+}
+
+// A URL that `what` (a secret) may be sent to: https, or plain HTTP to loopback (the tests' stand-ins).
+UrlParts split_secret_url(const std::string& url, const char* what) {
+  UrlParts parts = split_url(url);
+  if (parts.scheme == "http" && !is_loopback_registry(parts.host))
+    throw Error(fmt::format("refusing to send {} over plain HTTP to {} (use https)", what, parts.host));
+  return parts;
 }
 
 std::string string_field(const json& j, const char* key) {
@@ -212,9 +220,7 @@ std::string aws_endpoint_url(const Environment& env, const std::string& service_
 HttpResponse send_signed(HttpClient& http, const Environment& env, const AwsCredentials& credentials,
                          const std::string& region, const std::string& service, const std::string& url,
                          std::vector<HttpHeader> headers, std::string_view body) {
-  const UrlParts parts = split_url(url);
-  if (parts.scheme == "http" && !is_loopback_registry(parts.host))
-    throw Error(fmt::format("refusing to send AWS credentials over plain HTTP to {} (use https)", parts.host));
+  const UrlParts parts = split_secret_url(url, "AWS credentials");
   SigV4Request to_sign{"POST", parts.path, parts.query, headers, body};
   to_sign.headers.push_back({"Host", parts.host});
   SigV4Context context{region, service, amz_date(env.now())};
@@ -373,23 +379,6 @@ std::optional<AwsCredentials> AwsCredentialChain::from_profile(const std::string
   return std::nullopt;
 }
 
-namespace {
-
-std::string sha1_hex(std::string_view text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (!EVP_Digest(text.data(), text.size(), md, &n, EVP_sha1(), nullptr)) throw Error("SHA-1 failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
-
-}  // namespace
-
 // IAM Identity Center (SSO) profiles, as the AWS CLI reads them: `aws sso login` caches an access token
 // in ~/.aws/sso/cache/<SHA-1 of the sso-session name, or of the start URL for a legacy profile>.json,
 // which GetRoleCredentials exchanges for the role's keys. oci-push never logs in itself.
@@ -429,9 +418,7 @@ AwsCredentials AwsCredentialChain::from_sso(const AwsIniSection& profile, const 
   if (*expires_at <= env_.now()) throw Error(fmt::format("{}: the SSO login cached in {} has expired: {}", where, cache, login));
 
   const std::string base = aws_endpoint_url(env_, "SSO", "https://portal.sso." + region + ".amazonaws.com");
-  const UrlParts parts = split_url(base);
-  if (parts.scheme == "http" && !is_loopback_registry(parts.host))
-    throw Error(fmt::format("refusing to send an SSO token over plain HTTP to {} (use https)", parts.host));
+  split_secret_url(base, "an SSO token");
   const std::string url =
       base + "/federation/credentials?" + form_encode({{"account_id", account}, {"role_name", role}});
   const auto response = http_.send({"GET", url, {{"x-amz-sso_bearer_token", token}}, {}, kMaxAnswer});
@@ -514,9 +501,7 @@ std::optional<AwsCredentials> AwsCredentialChain::from_web_identity(const std::s
                                                                 : session_name},
                                         {"WebIdentityToken", trim(*token)}});
   const std::string url = sts_url();
-  const UrlParts parts = split_url(url);
-  if (parts.scheme == "http" && !is_loopback_registry(parts.host))
-    throw Error(fmt::format("refusing to send a web identity token over plain HTTP to {}", parts.host));
+  split_secret_url(url, "a web identity token");
   // AssumeRoleWithWebIdentity is not signed: the token is the proof.
   const auto response = http_.send(
       {"POST", url, {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}}, body, kMaxAnswer});
@@ -574,9 +559,9 @@ int positive_setting(Environment& env, const char* name, int fallback) {
   auto value = env.get(name);
   if (!value) return fallback;
   const std::string text = trim(*value);
-  if (text.empty() || text.size() > 4 || !std::all_of(text.begin(), text.end(), ::isdigit) || std::stoi(text) == 0)
-    throw Error(fmt::format("{}=\"{}\" is not a whole number from 1 to 9999", name, *value));
-  return std::stoi(text);
+  const int n = !text.empty() && text.size() <= 4 && std::all_of(text.begin(), text.end(), ::isdigit) ? std::stoi(text) : 0;
+  if (n == 0) throw Error(fmt::format("{}=\"{}\" is not a whole number from 1 to 9999", name, *value));
+  return n;
 }
 
 MetadataLimits metadata_limits(Environment& env) {

@@ -130,11 +130,6 @@ CompressedDigests gzip_stream(const ByteReader& read, ThreadPool& pool, int leve
   return result;
 }
 
-CompressedDigests gzip_stream(const ByteSource& source, ThreadPool& pool, int level, const ByteSink& sink,
-                              const ProgressCallback& progress, const std::atomic<bool>& stop) {
-  return gzip_stream(reader_of(source), pool, level, sink, progress, stop);
-}
-
 Digest hash_stream(const ByteReader& read, const ProgressCallback& progress, const std::atomic<bool>& stop,
                    const ByteSink& sink) {
   Sha256 hash;
@@ -192,7 +187,7 @@ void ChunkedUpload::write(std::string_view data) {
     std::swap(buffer_, in_flight_);
     buffer_.assign(in_flight_, chunk_size_, std::string::npos);
     in_flight_.resize(chunk_size_);
-    RetryBudget* budget = RetryScope::current() ? RetryScope::current() : &own_budget_;
+    RetryBudget* budget = &RetryScope::current_or(own_budget_);
     background_ = std::async(std::launch::async, [this, budget] {
       RetryScope scope(*budget);
       send(in_flight_);
@@ -203,7 +198,7 @@ void ChunkedUpload::write(std::string_view data) {
 void ChunkedUpload::send(std::string_view chunk) {
   if (chunk.empty()) return;
   if (url_.empty()) url_ = client_.start_upload(repo_);
-  RetryBudget& budget = RetryScope::current() ? *RetryScope::current() : own_budget_;
+  RetryBudget& budget = RetryScope::current_or(own_budget_);
   for (size_t held = 0; held < chunk.size();) {  // bytes of this chunk the registry holds
     try {
       url_ = client_.upload_chunk(repo_, url_, offset_ + held, chunk.substr(held));

@@ -84,4 +84,11 @@ Digest sha256_of(std::string_view data) {
   return h.finish();
 }
 
+std::string sha1_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!EVP_Digest(data.data(), data.size(), md, &n, EVP_sha1(), nullptr)) throw Error("SHA-1 failed");
+  return to_hex(md, n);
+}
+
 }  // namespace ocipush

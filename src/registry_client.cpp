@@ -130,7 +130,7 @@ HttpResponse RegistryClient::first_contact() {
 
 void RegistryClient::ping() {
   RetryBudget own(options_.retry);
-  RetryBudget& budget = RetryScope::current() ? *RetryScope::current() : own;
+  RetryBudget& budget = RetryScope::current_or(own);
   HttpResponse response;
   for (;;) {
     try {
@@ -142,10 +142,7 @@ void RegistryClient::ping() {
       if (wait_to_retry(budget, "GET /v2/: " + std::string(e.what()))) continue;
       throw NetworkError(e.kind(), std::string(e.what()) + "; " + budget.gave_up());
     }
-    if (!is_retryable_status(response.status)) break;
-    auto retry_after = response.header("retry-after");
-    if (!wait_to_retry(budget, "GET /v2/: HTTP " + std::to_string(response.status),
-                       retry_after ? parse_retry_after(*retry_after) : std::nullopt))
+    if (!is_retryable_status(response.status) || !wait_after_status(budget, "GET /v2/", response))
       break;  // fail() below names the status
   }
   if (response.status == 401) {
@@ -195,13 +192,19 @@ bool RegistryClient::wait_to_retry(RetryBudget& budget, const std::string& what,
   return wait_for_retry(budget, retry_after);
 }
 
+bool RegistryClient::wait_after_status(RetryBudget& budget, const std::string& what, const HttpResponse& response) {
+  auto retry_after = response.header("retry-after");
+  return wait_to_retry(budget, what + ": HTTP " + std::to_string(response.status),
+                       retry_after ? parse_retry_after(*retry_after) : std::nullopt);
+}
+
 HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo,
                                   const std::vector<std::string>& extra_scopes, bool retry) {
   const auto headers = request.headers;
   auto wanted = scopes(repo);
   wanted.insert(wanted.end(), extra_scopes.begin(), extra_scopes.end());
   RetryBudget own(options_.retry);
-  RetryBudget& budget = RetryScope::current() ? *RetryScope::current() : own;
+  RetryBudget& budget = RetryScope::current_or(own);
   const std::string what = request.method + " " + url_path(request.url);
   bool retried_auth = false;
   for (;;) {
@@ -224,10 +227,7 @@ HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo,
       continue;
     }
     if (retry && is_retryable_status(response.status)) {
-      auto retry_after = response.header("retry-after");
-      if (wait_to_retry(budget, what + ": HTTP " + std::to_string(response.status),
-                        retry_after ? parse_retry_after(*retry_after) : std::nullopt))
-        continue;
+      if (wait_after_status(budget, what, response)) continue;
       throw TransientError("registry " + host_ + " answered " + what + " with " +
                            describe_registry_error(response.status, response.body) + "; " + budget.gave_up());
     }

@@ -29,14 +29,12 @@ using ByteReader = std::function<size_t(char* buf, size_t len)>;
 // `source` front to back; throws Error naming it if it holds fewer bytes than its size says.
 ByteReader reader_of(const ByteSource& source);
 
-// Gzips `source` block by block on `pool` (bytes independent of the pool size), handing the output to
+// Gzips what `read` gives, block by block, on `pool` (bytes independent of the pool size), handing the output to
 // `sink` in order. Throws Interrupted when `stop` becomes true.
 // `max_blocks`: blocks of this layer in flight at once (0: enough for the whole pool, 2 x threads + 1). With
 // several layers pushed at once the caller divides the pool's share, so memory does not grow with --jobs.
 CompressedDigests gzip_stream(const ByteReader& read, ThreadPool& pool, int level, const ByteSink& sink,
                               const ProgressCallback& progress, const std::atomic<bool>& stop, size_t max_blocks = 0);
-CompressedDigests gzip_stream(const ByteSource& source, ThreadPool& pool, int level, const ByteSink& sink,
-                              const ProgressCallback& progress, const std::atomic<bool>& stop);
 
 // SHA-256 of everything `read` gives, also handed to `sink` when there is one.
 Digest hash_stream(const ByteReader& read, const ProgressCallback& progress, const std::atomic<bool>& stop,

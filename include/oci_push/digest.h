@@ -38,5 +38,7 @@ class Sha256 {
 };
 
 Digest sha256_of(std::string_view data);
+// Lowercase hex SHA-1: not a content digest, only the name the AWS CLI gives its SSO cache files.
+std::string sha1_hex(std::string_view data);
 
 }  // namespace ocipush

@@ -93,6 +93,9 @@ class RegistryClient {
                     bool retry = true);
   HttpResponse send_following_redirects(HttpRequest request);
   HttpResponse first_contact();  // one GET /v2/, falling back to plain HTTP on loopback
+  // After a 408/429/5xx to `what`: waits (Retry-After honoured) and returns true, or false when the
+  // account is spent.
+  bool wait_after_status(RetryBudget& budget, const std::string& what, const HttpResponse& response);
   std::vector<std::string> scopes(const std::string& repo) const;
   [[noreturn]] void fail(const std::string& what, const HttpResponse& response) const;
 

@@ -79,6 +79,8 @@ class RetryScope {
   RetryScope(const RetryScope&) = delete;
   RetryScope& operator=(const RetryScope&) = delete;
   static RetryBudget* current();
+  // The current scope's account, else `own`.
+  static RetryBudget& current_or(RetryBudget& own) { return current() ? *current() : own; }
 
  private:
   RetryBudget* previous_;

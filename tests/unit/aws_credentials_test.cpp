@@ -208,21 +208,21 @@ sso_region = us-east-2
 sso_account_id = 444455556666
 sso_role_name = Reader
 )";
-const char* kSsoCacheDir = "/home/u/.aws/sso/cache/";
 const char* kRoleCredentials =
     R"({"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"SSO/secret","sessionToken":"sso-session-token","expiration":1700003600000}})";
 
 class SsoChain : public Chain {
  protected:
   SsoChain() {
-    env.files["/home/u/.aws/config"] = kSsoConfig;
+    env.files[config_path()] = kSsoConfig;
     env.vars["AWS_PROFILE"] = "dev";
   }
   void cache(const std::string& sha1, const std::string& expires_at) {
-    env.files[kSsoCacheDir + sha1 + ".json"] =
+    env.files[env.vars["HOME"] + "/.aws/sso/cache/" + sha1 + ".json"] =
         R"({"startUrl":"https://example.awsapps.com/start","region":"eu-west-1","accessToken":"sso-access-token","expiresAt":")" +
         expires_at + "\"}";
   }
+  std::string config_path() { return env.vars["HOME"] + "/.aws/config"; }
 };
 
 TEST_F(SsoChain, SessionProfileExchangesTheCachedTokenForTheRolesKeys) {
@@ -269,9 +269,9 @@ TEST_F(SsoChain, ARefusedTokenSaysHowToLogInWithoutShowingIt) {
 }
 
 TEST_F(SsoChain, AMissingSessionOrSettingIsNamed) {
-  env.files["/home/u/.aws/config"] = "[profile dev]\nsso_session = nope\nsso_account_id = 1\nsso_role_name = R\n";
+  env.files[config_path()] = "[profile dev]\nsso_session = nope\nsso_account_id = 1\nsso_role_name = R\n";
   EXPECT_NE(error().find("sso-session \"nope\""), std::string::npos) << error();
-  env.files["/home/u/.aws/config"] = "[profile dev]\nsso_start_url = https://x\nsso_region = eu-west-1\nsso_role_name = R\n";
+  env.files[config_path()] = "[profile dev]\nsso_start_url = https://x\nsso_region = eu-west-1\nsso_role_name = R\n";
   EXPECT_NE(error().find("sso_account_id"), std::string::npos) << error();
 }
 

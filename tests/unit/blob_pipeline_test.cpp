@@ -26,7 +26,7 @@ TEST(GzipStream, SameBytesForEveryThreadCount) {
     std::string out;
     uint64_t last_progress = 0;
     auto digests = gzip_stream(
-        source, pool, kGzipDefaultLevel, [&](std::string_view b) { out.append(b); },
+        reader_of(source), pool, kGzipDefaultLevel, [&](std::string_view b) { out.append(b); },
         [&](uint64_t done) {
           EXPECT_GE(done, last_progress);
           last_progress = done;
@@ -45,7 +45,7 @@ TEST(GzipStream, EmptySource) {
   StringSource source("");
   std::string out;
   std::atomic<bool> stop{false};
-  auto digests = gzip_stream(source, pool, 1, [&](std::string_view b) { out.append(b); }, nullptr, stop);
+  auto digests = gzip_stream(reader_of(source), pool, 1, [&](std::string_view b) { out.append(b); }, nullptr, stop);
   EXPECT_EQ(out, gzip_compress(""));
   EXPECT_EQ(digests.uncompressed, sha256_of(""));
 }
@@ -54,7 +54,7 @@ TEST(GzipStream, StopsWhenAsked) {
   ThreadPool pool(2);
   StringSource source(sample(3 * kGzipBlockSize));
   std::atomic<bool> stop{true};
-  EXPECT_THROW(gzip_stream(source, pool, 1, [](std::string_view) {}, nullptr, stop), Interrupted);
+  EXPECT_THROW(gzip_stream(reader_of(source), pool, 1, [](std::string_view) {}, nullptr, stop), Interrupted);
 }
 
 TEST(HashSource, MatchesOneShotDigest) {
