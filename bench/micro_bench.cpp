@@ -22,12 +22,12 @@
 #include <thread>
 #include <vector>
 
-#include "oci_push/blob_pipeline.h"
-#include "oci_push/digest.h"
-#include "oci_push/gzip_blocks.h"
-#include "oci_push/thread_pool.h"
+#include "oci_push/codec/blob_streams.h"
+#include "oci_push/model/digest.h"
+#include "oci_push/codec/gzip_blocks.h"
+#include "oci_push/util/thread_pool.h"
 #if __has_include("oci_push/layer_codec.h")
-#include "oci_push/layer_codec.h"
+#include "oci_push/codec/layer_codec.h"
 #define OCI_PUSH_BENCH_ZSTD 1
 #endif
 

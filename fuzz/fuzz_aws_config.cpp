@@ -1,6 +1,6 @@
 // The AWS CLI's INI dialect over arbitrary bytes, then profile lookups in both file kinds.
 #include "fuzz_common.h"
-#include "oci_push/aws_config_file.h"
+#include "oci_push/auth/aws/aws_config_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ocipush;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "oci_push/error.h"
+#include "oci_push/util/error.h"
 
 namespace ocipush::fuzz {
 

@@ -3,9 +3,9 @@
 #include <vector>
 
 #include "fuzz_common.h"
-#include "oci_push/docker_archive.h"
-#include "oci_push/image_config.h"
-#include "oci_push/manifest.h"
+#include "oci_push/formats/docker_archive.h"
+#include "oci_push/model/image_config.h"
+#include "oci_push/model/manifest.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ocipush;

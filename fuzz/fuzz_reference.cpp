@@ -1,6 +1,6 @@
 // parse_reference over arbitrary bytes; what parses must print back to a reference that parses.
 #include "fuzz_common.h"
-#include "oci_push/reference.h"
+#include "oci_push/model/reference.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ocipush;

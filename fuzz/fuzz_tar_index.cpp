@@ -1,7 +1,7 @@
 // TarIndex::build over arbitrary bytes, then every lookup the readers make (links followed).
 #include "fuzz_common.h"
-#include "oci_push/byte_source.h"
-#include "oci_push/tar_index.h"
+#include "oci_push/io/byte_source.h"
+#include "oci_push/io/tar_index.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ocipush;

@@ -1,6 +1,6 @@
 // parse_www_authenticate over arbitrary bytes: documented never to throw, so nothing is caught.
 #include "fuzz_common.h"
-#include "oci_push/auth_challenge.h"
+#include "oci_push/registry/auth_challenge.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& c : ocipush::parse_www_authenticate(ocipush::fuzz::as_text(data, size)))

@@ -8,12 +8,13 @@
 #include <fstream>
 #include <iostream>
 
-#include "oci_push/cli.h"
-#include "oci_push/cli_common.h"
-#include "oci_push/cli_auth.h"
-#include "oci_push/error.h"
-#include "oci_push/inspect.h"
-#include "oci_push/pusher.h"
+#include "oci_push/cli/push_command.h"
+#include "oci_push/cli/cli_common.h"
+#include "oci_push/cli/cli_auth.h"
+#include "oci_push/util/error.h"
+#include "oci_push/util/stop.h"
+#include "oci_push/cli/inspect.h"
+#include "oci_push/transfer/push.h"
 
 namespace {
 
@@ -30,7 +31,7 @@ void write_digest_file(const std::string& path, const ocipush::PushResult& resul
   if (!out.flush()) throw ocipush::Error(path + ": cannot write the digest file");
 }
 
-int run_push(int argc, char** argv) {
+int run_push_command(int argc, char** argv) {
   using namespace ocipush;
   auto command = parse_command_line(argc, argv);
   if (command.action == CliCommand::Action::Help) {
@@ -45,13 +46,13 @@ int run_push(int argc, char** argv) {
     Credentials credentials;
     credentials.username = command.username;
     credentials.password = ocipush::read_secret_line(std::cin);
-    command.push.auth.credentials = std::move(credentials);
+    command.push.connection.auth.credentials = std::move(credentials);
   }
 
   auto progress = make_progress(command.quiet, stderr);
   HttpLogger http_log;
   if (command.verbose) http_log = [&](const std::string& line) { progress->event(line); };
-  auto result = push_image(command.push, *progress, http_log);
+  auto result = run_push(command.push, *progress, http_log);
   std::cout << format_push_result(result, command.json) << std::flush;
   if (!command.digest_file.empty()) write_digest_file(command.digest_file, result);
   return 0;
@@ -63,7 +64,7 @@ int run(int argc, char** argv) {
   if (subcommand == "inspect") return ocipush::run_inspect(argc - 1, argv + 1);
   if (subcommand == "login") return ocipush::run_login(argc - 1, argv + 1);
   if (subcommand == "ecr" || subcommand == "ecr-public") return ocipush::run_ecr(argc - 1, argv + 1);
-  return run_push(argc, argv);
+  return run_push_command(argc, argv);
 }
 
 }  // namespace

@@ -1,0 +1,13 @@
+// The parts of an image config (Docker / OCI) that a push depends on.
+#pragma once
+#include <string_view>
+#include <vector>
+
+#include "oci_push/model/digest.h"
+
+namespace ocipush {
+
+// rootfs.diff_ids in order; throws Error naming `source_name` when the JSON, rootfs or a digest is bad.
+std::vector<Digest> parse_diff_ids(std::string_view config_json, std::string_view source_name);
+
+}  // namespace ocipush

@@ -1,0 +1,73 @@
+// `oci-push push`: what it is asked (PushOptions) and what it did (PushResult).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci_push/http/http_client.h"
+#include "oci_push/codec/layer_codec.h"
+#include "oci_push/transfer/connection.h"
+#include "oci_push/model/manifest.h"
+#include "oci_push/util/progress.h"
+
+namespace ocipush {
+
+inline constexpr uint64_t kMinChunkSize = 5ull << 20;  // ECR's and the spec's floor for all chunks but the last
+inline constexpr uint64_t kDefaultChunkSize = 5ull << 20;
+
+struct PushOptions {
+  std::string source;    // a path, or oci:DIR[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:NAME:TAG]
+  std::string target;    // may be empty: RepoTags under `registry`
+  std::string registry;
+  std::vector<std::string> extra_tags;
+  std::string image;     // --image NAME:TAG
+  std::optional<std::string> platform;  // --platform OS/ARCH[/VARIANT]
+  bool all = false;      // --all: every image of the source, each to its own repository
+  std::optional<ManifestFormat> format;
+  ConnectionOptions connection;           // credentials, ECR, TLS, retries, timeouts, plain HTTP
+  unsigned jobs = 4;
+  unsigned threads = 0;  // 0: one per core
+  uint64_t chunk_size = kDefaultChunkSize;
+  LayerCodec codec;                      // --compression, for layers that are not compressed yet
+  bool use_cache = true;                 // --no-cache turns the local digest cache off
+  std::vector<std::string> cache_from;   // --cache-from REF: more images whose layers the registry has
+  bool dry_run = false;
+};
+
+struct BlobOutcome {
+  Descriptor descriptor;
+  std::optional<Digest> diff_id;  // layers only
+  bool skipped = false;           // the registry had it; nothing uploaded
+  bool foreign = false;           // non-distributable: never uploaded
+};
+
+// A pushed image manifest (config and layers) or index (its manifests).
+struct ManifestResult {
+  Digest digest;
+  std::string media_type;
+  uint64_t size = 0;
+  std::optional<Platform> platform;  // inside an index
+  BlobOutcome config;
+  std::vector<BlobOutcome> layers;
+  std::vector<ManifestResult> manifests;
+};
+
+struct RepositoryResult {
+  std::string name;  // registry/repository
+  std::vector<std::string> tags;
+  ManifestResult manifest;
+};
+
+struct PushResult {
+  bool dry_run = false;
+  std::vector<RepositoryResult> repositories;
+};
+
+// `oci-push push`: opens the source, connects to each target registry, pushes. Throws Error / UsageError
+// with the one line to show; Interrupted after a stop. Never PUTs a manifest unless every blob it
+// references was confirmed present.
+PushResult run_push(const PushOptions& options, Progress& progress, const HttpLogger& http_log);
+
+}  // namespace ocipush

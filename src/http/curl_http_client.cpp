@@ -1,0 +1,229 @@
+#include "oci_push/http/curl_http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <regex>
+
+namespace ocipush {
+
+namespace {
+
+// Timeouts come from HttpTimeouts (retry.h): connect, and a stall (fewer than 1 byte/s for that long).
+// No total timeout, so a healthy multi-GB upload is never cut off.
+
+// Aborts a transfer in flight once the run is stopping.
+int on_xfer(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* stop = static_cast<const std::atomic<bool>*>(user);
+  return stop && stop->load() ? 1 : 0;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
+}
+
+struct Transfer {
+  HttpResponse* response;
+  size_t max_body;
+  bool too_large = false;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  if (t->response->body.size() + n > t->max_body) {
+    t->too_large = true;
+    return 0;  // makes curl abort the transfer
+  }
+  t->response->body.append(data, n);
+  return n;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) {
+    t->response->headers.clear();  // a new response (after 100 Continue)
+    return line.size();
+  }
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos && t->response->headers.size() < 1000)
+    t->response->headers.push_back({lower(trim(line.substr(0, colon))), trim(line.substr(colon + 1))});
+  return line.size();
+}
+
+NetworkError::Kind kind_of(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return NetworkError::Kind::Connect;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+      return NetworkError::Kind::Tls;
+    case CURLE_OPERATION_TIMEDOUT:
+      return NetworkError::Kind::Timeout;
+    default:
+      return NetworkError::Kind::Other;
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+  auto key = lower(name);
+  for (const auto& h : headers)
+    if (h.name == key) return h.value;
+  return std::nullopt;
+}
+
+std::vector<std::string> HttpResponse::all_headers(std::string_view name) const {
+  auto key = lower(name);
+  std::vector<std::string> out;
+  for (const auto& h : headers)
+    if (h.name == key) out.push_back(h.value);
+  return out;
+}
+
+std::string redact_header_for_log(const HttpHeader& header) {
+  auto name = lower(header.name);
+  if (name == "authorization" || name == "proxy-authorization" || name == "x-amz-security-token" ||
+      name == "cookie" || name == "set-cookie" || name == "x-aws-ec2-metadata-token" ||
+      name == "x-amz-sso_bearer_token")
+    return header.name + ": REDACTED";
+  if (name == "location") return header.name + ": " + redact_url_for_log(header.value);
+  return header.name + ": " + header.value;
+}
+
+std::string redact_url_for_log(std::string_view url) {
+  static const std::regex secret_param(
+      R"(([?&](?:[^=&]*(?:signature|token|credential|password|secret)[^=&]*)=)[^&]*)", std::regex::icase);
+  return std::regex_replace(std::string(url), secret_param, "$1REDACTED");
+}
+
+CurlHttpClient::CurlHttpClient(TlsOptions tls, HttpLogger logger, HttpTimeouts timeouts, const std::atomic<bool>* stop)
+    : tls_(std::move(tls)), logger_(std::move(logger)), timeouts_(timeouts), stop_(stop) {
+  // OpenSSL honours SSL_CERT_FILE only when no bundle is set, and libcurl always sets one.
+  if (tls_.ca_file.empty())
+    if (const char* env = std::getenv("SSL_CERT_FILE"); env && *env) tls_.ca_file = env;
+}
+
+CurlHttpClient::~CurlHttpClient() {
+  for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
+}
+
+void* CurlHttpClient::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      void* h = idle_.back();
+      idle_.pop_back();
+      return h;
+    }
+  }
+  CURL* h = curl_easy_init();
+  if (!h) throw Error("cannot initialise libcurl");
+  return h;
+}
+
+void CurlHttpClient::release(void* handle) {
+  std::lock_guard lock(mutex_);
+  idle_.push_back(handle);
+}
+
+HttpResponse CurlHttpClient::send(const HttpRequest& request) {
+  CURL* curl = static_cast<CURL*>(acquire());
+  struct Release {
+    CurlHttpClient* self;
+    CURL* curl;
+    ~Release() { self->release(curl); }
+  } release_guard{this, curl};
+  curl_easy_reset(curl);  // keeps the connection cache
+
+  HttpResponse response;
+  Transfer transfer{&response, request.max_response_body};
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
+  if (request.deadline.count() > 0) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.deadline.count()));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(timeouts_.stall.count() / 1000)));
+  if (stop_ && request.method != "DELETE") {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_xfer);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(stop_));
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  if (!tls_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls_.ca_file.c_str());
+  if (tls_.insecure) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+
+  if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data() ? request.body.data() : "");
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  }
+
+  curl_slist* headers = nullptr;
+  bool has_content_type = false;
+  for (const auto& h : request.headers) {
+    if (lower(h.name) == "content-type") has_content_type = true;
+    headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
+  }
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  if (!has_content_type) headers = curl_slist_append(headers, "Content-Type:");  // no form-urlencoded default
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+
+  if (logger_) {
+    logger_("> " + request.method + " " + redact_url_for_log(request.url) +
+            (request.body.empty() ? "" : " (" + std::to_string(request.body.size()) + " bytes)"));
+    for (const auto& h : request.headers) logger_(">   " + redact_header_for_log(h));
+  }
+
+  CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK) {
+    if (transfer.too_large)
+      throw NetworkError(NetworkError::Kind::TooLarge, request.method + " " + redact_url_for_log(request.url) +
+                                                            ": response body larger than " +
+                                                            std::to_string(request.max_response_body) + " bytes");
+    std::string detail = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
+    if (logger_) logger_("< error: " + detail);
+    throw NetworkError(kind_of(rc), request.method + " " + redact_url_for_log(request.url) + ": " + detail);
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  if (logger_) {
+    logger_("< " + std::to_string(response.status) + " " + request.method + " " + redact_url_for_log(request.url));
+    for (const auto& h : response.headers) logger_("<   " + redact_header_for_log(h));
+  }
+  return response;
+}
+
+}  // namespace ocipush

@@ -1,0 +1,377 @@
+#include "oci_push/registry/registry_client.h"
+
+#include <curl/curl.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "oci_push/registry/refusal_hints.h"
+#include "oci_push/util/json_limits.h"
+#include "oci_push/model/manifest.h"
+#include "oci_push/model/reference.h"
+
+namespace ocipush {
+
+namespace {
+
+constexpr int kMaxRedirects = 5;
+constexpr size_t kMaxManifestSize = 4 << 20;  // the distribution spec's own limit is 4 MiB
+
+const char* const kManifestAccept =
+    "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json";
+
+std::string url_escape(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      static const char* hex = "0123456789ABCDEF";
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string with_query(const std::string& url, const std::string& param) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
+}
+
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+std::string origin_host(std::string_view url) {
+  auto origin = url_origin(url);
+  auto sep = origin.find("://");
+  return sep == std::string::npos ? std::string() : origin.substr(sep + 3);
+}
+
+std::string url_path(std::string_view url) {
+  auto sep = url.find("://");
+  auto start = sep == std::string_view::npos ? 0 : url.find('/', sep + 3);
+  if (start == std::string_view::npos) return "/";
+  return std::string(url.substr(start, url.find('?', start) - start));
+}
+
+}  // namespace
+
+std::string url_origin(std::string_view url) {
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos) return {};
+  auto end = url.find_first_of("/?#", sep + 3);
+  return std::string(url.substr(0, end));
+}
+
+std::string resolve_location(std::string_view base_url, std::string_view location) {
+  if (location.starts_with("http://") || location.starts_with("https://")) return std::string(location);
+  if (location.starts_with("//")) {
+    auto sep = base_url.find("://");
+    return std::string(base_url.substr(0, sep + 1)) + std::string(location);
+  }
+  std::string origin = url_origin(base_url);
+  if (location.starts_with("/")) return origin + std::string(location);
+  return origin + "/" + std::string(location);
+}
+
+std::string describe_registry_error(long status, std::string_view body) {
+  std::string out = "HTTP " + std::to_string(status);
+  auto j = parse_json_bounded(body);
+  if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {
+    for (const auto& e : j["errors"]) {
+      if (!e.is_object()) continue;
+      out += ": ";
+      if (e.contains("code") && e["code"].is_string()) out += e["code"].get<std::string>();
+      if (e.contains("message") && e["message"].is_string()) out += " " + e["message"].get<std::string>();
+      if (e.contains("detail") && e["detail"].is_string()) out += " (" + e["detail"].get<std::string>() + ")";
+    }
+    return out;
+  }
+  // A short plain-text body may say more than the status; a long or binary one would flood the line.
+  std::string text;
+  for (char c : body.substr(0, 200)) text += (c == '\n' || c == '\r') ? ' ' : c;
+  bool printable = !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+  if (printable) out += ": " + text;
+  return out;
+}
+
+RegistryClient::RegistryClient(HttpClient& http, std::string registry_host, RegistryOptions options)
+    : http_(http), host_(std::move(registry_host)), options_(std::move(options)), auth_(http_, host_, options_.credentials) {
+  base_url_ = (options_.plain_http ? "http://" : "https://") + host_;
+}
+
+HttpResponse RegistryClient::first_contact() {
+  try {
+    return http_.send({"GET", base_url_ + "/v2/", {}, {}, 64 << 10});
+  } catch (const NetworkError& e) {
+    // Docker treats loopback registries as insecure ones: try plain HTTP when TLS cannot be spoken.
+    if (options_.plain_http || !is_loopback_registry(host_) || e.kind() == NetworkError::Kind::Connect) throw;
+    // A TLS server whose certificate is refused answers plain HTTP with 400: then the TLS error is the news.
+    HttpResponse response;
+    try {
+      response = http_.send({"GET", "http://" + host_ + "/v2/", {}, {}, 64 << 10});
+    } catch (const NetworkError&) {
+      response.status = 0;
+    }
+    // A 5xx or 429 from plain HTTP is a registry that speaks it, busy for now: ping() retries it there.
+    if (response.status != 200 && response.status != 401 && !is_retryable_status(response.status))
+      throw NetworkError(e.kind(), std::string(e.what()) +
+                                       (e.kind() == NetworkError::Kind::Tls
+                                            ? " (the certificate must name " + host_ +
+                                                  " and come from a trusted CA: --ca-file or SSL_CERT_FILE)"
+                                            : ""));
+    base_url_ = "http://" + host_;
+    return response;
+  }
+}
+
+void RegistryClient::ping() {
+  RetryBudget own(options_.retry);
+  RetryBudget& budget = RetryScope::current_or(own);
+  HttpResponse response;
+  for (;;) {
+    try {
+      response = first_contact();
+    } catch (const NetworkError& e) {
+      // A reset or an empty answer is worth another try. A refused connection, a timeout or TLS trouble
+      // on first contact is a wrong address or setup, which retrying would only report later.
+      if (e.kind() != NetworkError::Kind::Other) throw;
+      if (wait_to_retry(budget, "GET /v2/: " + std::string(e.what()))) continue;
+      throw NetworkError(e.kind(), std::string(e.what()) + "; " + budget.gave_up());
+    }
+    if (!is_retryable_status(response.status) || !wait_after_status(budget, "GET /v2/", response))
+      break;  // fail() below names the status
+  }
+  if (response.status == 401) {
+    if (!auth_.learn_challenge(response))
+      throw Error("registry " + host_ + " answered 401 to GET /v2/ without a usable WWW-Authenticate challenge");
+    return;
+  }
+  if (response.status != 200) fail("GET /v2/ (is this a registry?)", response);
+}
+
+std::vector<std::string> RegistryClient::scopes(const std::string& repo) const {
+  if (repo.empty()) return {};
+  return {"repository:" + repo + ":" + options_.actions};
+}
+
+void RegistryClient::check_login() {
+  auto response = send({"GET", base_url_ + "/v2/", {}, {}, 64 << 10}, "");
+  if (response.status != 200) fail("the credentials (GET /v2/)", response);
+}
+
+HttpResponse RegistryClient::send_following_redirects(HttpRequest request) {
+  for (int hop = 0;; ++hop) {
+    auto response = http_.send(request);
+    if (!is_redirect(response.status)) return response;
+    auto location = response.header("location");
+    if (!location || hop >= kMaxRedirects) return response;
+    std::string next = resolve_location(request.url, *location);
+    if (!next.starts_with("https://") && !next.starts_with("http://"))
+      throw Error("registry " + host_ + " redirected to a non-HTTP URL; refusing to follow");
+    if (origin_host(next) != origin_host(request.url)) {
+      std::erase_if(request.headers, [](const HttpHeader& h) {
+        return h.name == "Authorization" || h.name == "authorization";
+      });
+    }
+    if (response.status == 303) {
+      request.method = request.method == "HEAD" ? "HEAD" : "GET";
+      request.body = {};
+    }
+    request.url = next;
+  }
+}
+
+bool RegistryClient::wait_to_retry(RetryBudget& budget, const std::string& what, std::optional<Millis> retry_after) {
+  if (options_.on_retry && budget.retries() < budget.policy().max_retries)
+    options_.on_retry("retry " + std::to_string(budget.retries() + 1) + "/" +
+                      std::to_string(budget.policy().max_retries) + " after " + what);
+  return wait_for_retry(budget, retry_after);
+}
+
+bool RegistryClient::wait_after_status(RetryBudget& budget, const std::string& what, const HttpResponse& response) {
+  auto retry_after = response.header("retry-after");
+  return wait_to_retry(budget, what + ": HTTP " + std::to_string(response.status),
+                       retry_after ? parse_retry_after(*retry_after) : std::nullopt);
+}
+
+HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo,
+                                  const std::vector<std::string>& extra_scopes, bool retry) {
+  const auto headers = request.headers;
+  auto wanted = scopes(repo);
+  wanted.insert(wanted.end(), extra_scopes.begin(), extra_scopes.end());
+  RetryBudget own(options_.retry);
+  RetryBudget& budget = RetryScope::current_or(own);
+  const std::string what = request.method + " " + url_path(request.url);
+  bool retried_auth = false;
+  for (;;) {
+    request.headers = headers;
+    const uint64_t generation = auth_.authorize(request, wanted, base_url_);
+    HttpResponse response;
+    try {
+      response = send_following_redirects(request);
+    } catch (const NetworkError& e) {
+      if (!retry || !is_transient(e)) throw;
+      if (wait_to_retry(budget, what + ": " + e.what())) continue;
+      throw NetworkError(e.kind(), std::string(e.what()) + "; " + budget.gave_up());
+    }
+    // 401/403: a new challenge, an expired token or credentials (ECR's last 12 hours): retry once.
+    // Basic credentials that worked a moment ago are sent once more too (a 401 from a node of the
+    // registry whose password database lags behind).
+    if ((response.status == 401 || response.status == 403) && !retried_auth &&
+        (auth_.refused(response, wanted, generation) || (response.status == 401 && auth_.has_credentials()))) {
+      retried_auth = true;
+      continue;
+    }
+    if (retry && is_retryable_status(response.status)) {
+      if (wait_after_status(budget, what, response)) continue;
+      throw TransientError("registry " + host_ + " answered " + what + " with " +
+                           describe_registry_error(response.status, response.body) + "; " + budget.gave_up());
+    }
+    return response;
+  }
+}
+
+void RegistryClient::fail(const std::string& what, const HttpResponse& response) const {
+  std::string hint;
+  if (response.status == 401)
+    hint = auth_.has_credentials() ? " (credentials rejected)"
+                                   : " (no credentials: use --username/--password-stdin, oci-push login or a docker config.json)";
+  if (auto ecr = ecr_refusal_hint(response.status, response.body); !ecr.empty()) hint += " (" + ecr + ")";
+  if (is_retryable_status(response.status))
+    throw TransientError("registry " + host_ + " refused " + what + ": " +
+                         describe_registry_error(response.status, response.body) + hint);
+  throw Error("registry " + host_ + " refused " + what + ": " +
+              describe_registry_error(response.status, response.body) + hint);
+}
+
+std::optional<uint64_t> RegistryClient::blob_size(const std::string& repo, const Digest& digest) {
+  auto response = send({"HEAD", base_url_ + "/v2/" + repo + "/blobs/" + digest.str(), {}, {}, 0}, repo);
+  if (response.status == 404) return std::nullopt;
+  if (response.status != 200) fail("HEAD blob " + digest.str() + " in " + repo, response);
+  auto length = response.header("content-length");
+  try {
+    return length ? std::stoull(*length) : 0;
+  } catch (const std::exception&) {
+    throw Error("registry " + host_ + " answered HEAD blob " + digest.str() + " with a bad Content-Length");
+  }
+}
+
+std::string RegistryClient::start_upload(const std::string& repo) {
+  auto response = send({"POST", base_url_ + "/v2/" + repo + "/blobs/uploads/", {}, {}, 64 << 10}, repo);
+  if (response.status != 202 && response.status != 201 && response.status != 204)
+    fail("starting a blob upload to " + repo, response);
+  auto location = response.header("location");
+  if (!location || location->empty()) throw Error("registry " + host_ + " started an upload without a Location");
+  return resolve_location(base_url_, *location);
+}
+
+bool RegistryClient::mount_blob(const std::string& repo, const Digest& digest, const std::string& from) {
+  HttpRequest request{"POST",
+                      base_url_ + "/v2/" + repo + "/blobs/uploads/?mount=" + url_escape(digest.str()) +
+                          "&from=" + url_escape(from),
+                      {}, {}, 64 << 10};
+  auto response = send(request, repo, {"repository:" + from + ":pull"});
+  if (response.status == 201) return true;
+  if (response.status == 202) {
+    if (auto location = response.header("location"); location && !location->empty())
+      cancel_upload(repo, resolve_location(base_url_, *location));
+    return false;
+  }
+  fail("mounting blob " + digest.str() + " from " + from + " into " + repo, response);
+}
+
+std::string RegistryClient::upload_chunk(const std::string& repo, const std::string& upload_url, uint64_t offset,
+                                         std::string_view chunk) {
+  HttpRequest request{"PATCH", upload_url,
+                      {{"Content-Type", "application/octet-stream"},
+                       {"Content-Range", std::to_string(offset) + "-" + std::to_string(offset + chunk.size() - 1)}},
+                      chunk, 64 << 10};
+  auto response = send(request, repo, {}, /*retry=*/false);
+  // The spec says 202; ECR answers 201; some proxies 204. The offset is tracked here, not read back,
+  // because ECR's Range header stops advancing after the first chunk.
+  if (response.status == 416)  // the registry holds another offset than this chunk's: resume from GET
+    throw TransientError("registry " + host_ + " refused a chunk at offset " + std::to_string(offset) + " (HTTP 416)");
+  if (response.status != 202 && response.status != 201 && response.status != 204)
+    fail("upload chunk at offset " + std::to_string(offset) + " in " + repo, response);
+  auto location = response.header("location");
+  return location && !location->empty() ? resolve_location(base_url_, *location) : upload_url;
+}
+
+std::optional<UploadStatus> RegistryClient::upload_status(const std::string& repo, const std::string& upload_url) {
+  auto response = send({"GET", upload_url, {}, {}, 64 << 10}, repo);
+  if (response.status != 204 && response.status != 200) return std::nullopt;
+  UploadStatus status;
+  auto location = response.header("location");
+  status.url = location && !location->empty() ? resolve_location(base_url_, *location) : upload_url;
+  // "0-N" (or "bytes=0-N"): N+1 bytes. "0-0" is read as none: distribution says it for 0 bytes and 1.
+  auto range = response.header("range").value_or("");
+  auto dash = range.rfind('-');
+  if (dash == std::string::npos) return status;
+  try {
+    uint64_t last = std::stoull(range.substr(dash + 1));
+    status.held = last == 0 ? 0 : last + 1;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return status;
+}
+
+void RegistryClient::finish_upload(const std::string& repo, const std::string& upload_url, const Digest& digest,
+                                   std::string_view data) {
+  HttpRequest request{"PUT", with_query(upload_url, "digest=" + url_escape(digest.str())),
+                      {{"Content-Type", "application/octet-stream"}}, data, 64 << 10};
+  auto response = send(request, repo);
+  if (response.status != 201 && response.status != 204 && response.status != 202)
+    fail("finishing upload of " + digest.str() + " to " + repo, response);
+}
+
+void RegistryClient::cancel_upload(const std::string& repo, const std::string& upload_url) noexcept {
+  try {
+    send({"DELETE", upload_url, {}, {}, 64 << 10}, repo);
+  } catch (...) {
+    // Best effort: the registry expires abandoned sessions on its own.
+  }
+}
+
+void RegistryClient::put_blob(const std::string& repo, const Digest& digest, std::string_view data) {
+  auto url = start_upload(repo);
+  finish_upload(repo, url, digest, data);
+}
+
+std::string RegistryClient::get_blob(const std::string& repo, const Digest& digest, size_t max_size) {
+  auto response = send({"GET", base_url_ + "/v2/" + repo + "/blobs/" + digest.str(), {}, {}, max_size}, repo);
+  if (response.status != 200) fail("GET blob " + digest.str() + " from " + repo, response);
+  if (sha256_of(response.body) != digest)
+    throw Error("registry " + host_ + " served blob " + digest.str() + " with other content");
+  return response.body;
+}
+
+std::optional<std::string> RegistryClient::put_manifest(const std::string& repo, const std::string& reference,
+                                                        std::string_view media_type, std::string_view body) {
+  HttpRequest request{"PUT", base_url_ + "/v2/" + repo + "/manifests/" + reference,
+                      {{"Content-Type", std::string(media_type)}}, body, 64 << 10};
+  auto response = send(request, repo);
+  if (response.status != 201 && response.status != 200 && response.status != 202 && response.status != 204)
+    fail("manifest " + repo + ":" + reference, response);
+  return response.header("docker-content-digest");
+}
+
+std::optional<FetchedManifest> RegistryClient::get_manifest(const std::string& repo, const std::string& reference) {
+  auto response = send({"GET", base_url_ + "/v2/" + repo + "/manifests/" + reference,
+                        {{"Accept", kManifestAccept}}, {}, kMaxManifestSize},
+                       repo);
+  if (response.status == 404) return std::nullopt;
+  if (response.status != 200) fail("GET manifest " + repo + ":" + reference, response);
+  FetchedManifest m;
+  m.body = std::move(response.body);
+  m.digest = sha256_of(m.body);
+  m.media_type = response.header("content-type").value_or("");
+  if (auto sep = m.media_type.find(';'); sep != std::string::npos) m.media_type.resize(sep);
+  return m;
+}
+
+}  // namespace ocipush

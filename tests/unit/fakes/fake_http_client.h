@@ -1,0 +1,56 @@
+// A scripted HttpClient for protocol tests: answers in order and records every request it was sent.
+#pragma once
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "oci_push/http/http_client.h"
+
+namespace ocipush::testing {
+
+struct RecordedRequest {
+  std::string method;
+  std::string url;
+  std::vector<HttpHeader> headers;
+  std::string body;
+  std::chrono::milliseconds deadline{0};
+
+  std::string header(const std::string& name) const {
+    for (const auto& h : headers)
+      if (h.name == name) return h.value;
+    return "<none>";
+  }
+};
+
+class FakeHttpClient : public HttpClient {
+ public:
+  void answer(long status, std::vector<HttpHeader> headers = {}, std::string body = "") {
+    script_.push_back({status, std::move(headers), std::move(body)});
+  }
+  void fail_next(NetworkError::Kind kind) { failures_.push_back(kind); }
+
+  HttpResponse send(const HttpRequest& request) override {
+    std::lock_guard lock(mutex_);
+    requests.push_back({request.method, request.url, request.headers, std::string(request.body), request.deadline});
+    if (!failures_.empty()) {
+      auto kind = failures_.front();
+      failures_.pop_front();
+      throw NetworkError(kind, request.method + " " + request.url + ": scripted failure");
+    }
+    if (script_.empty()) throw Error("unexpected request " + request.method + " " + request.url);
+    auto response = script_.front();
+    script_.pop_front();
+    return response;
+  }
+
+  std::vector<RecordedRequest> requests;
+
+ private:
+  std::mutex mutex_;
+  std::deque<HttpResponse> script_;
+  std::deque<NetworkError::Kind> failures_;
+};
+
+}  // namespace ocipush::testing
