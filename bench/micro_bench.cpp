@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "oci_push/codec/blob_streams.h"
-#include "oci_push/model/digest.h"
 #include "oci_push/codec/gzip_blocks.h"
+#include "oci_push/model/digest.h"
 #include "oci_push/util/thread_pool.h"
 #if __has_include("oci_push/layer_codec.h")
 #include "oci_push/codec/layer_codec.h"
@@ -91,8 +91,8 @@ double process_cpu_seconds() {
 // For the threaded cases: input bytes per CPU-second of the whole process (all threads), i.e. the work
 // one byte costs, which stays meaningful when other processes share the cores.
 void set_cpu_throughput(benchmark::State& state, size_t per_iteration, double cpu_seconds) {
-  state.counters["MB_per_cpu_s"] = static_cast<double>(state.iterations()) * static_cast<double>(per_iteration) /
-                                   cpu_seconds / 1e6;
+  state.counters["MB_per_cpu_s"] =
+      static_cast<double>(state.iterations()) * static_cast<double>(per_iteration) / cpu_seconds / 1e6;
 }
 
 void set_bytes(benchmark::State& state, size_t per_iteration) {
@@ -165,8 +165,8 @@ void BM_GzipStream(benchmark::State& state) {
   const double cpu0 = process_cpu_seconds();
   for (auto _ : state) {
     size_t offset = 0;
-    result = ocipush::gzip_stream(memory_reader(d, offset), pool, ocipush::kGzipDefaultLevel,
-                                  [](std::string_view) {}, nullptr, stop);
+    result = ocipush::gzip_stream(
+        memory_reader(d, offset), pool, ocipush::kGzipDefaultLevel, [](std::string_view) {}, nullptr, stop);
   }
   set_cpu_throughput(state, d.size(), process_cpu_seconds() - cpu0);
   set_bytes(state, d.size());
@@ -181,8 +181,9 @@ void BM_ZstdStream(benchmark::State& state) {
   const double cpu0 = process_cpu_seconds();
   for (auto _ : state) {
     size_t offset = 0;
-    result = ocipush::zstd_stream(memory_reader(d, offset), static_cast<unsigned>(state.range(0)),
-                                  ocipush::kZstdDefaultLevel, [](std::string_view) {}, nullptr, stop);
+    result = ocipush::zstd_stream(
+        memory_reader(d, offset), static_cast<unsigned>(state.range(0)), ocipush::kZstdDefaultLevel,
+        [](std::string_view) {}, nullptr, stop);
   }
   set_cpu_throughput(state, d.size(), process_cpu_seconds() - cpu0);
   set_bytes(state, d.size());

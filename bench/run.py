@@ -2,6 +2,7 @@
 """oci-push against skopeo, side by side, on a real docker-registry on loopback.
 
     bench/run.py --image IMG.tar --oci OCI_DIR [--rounds 3] [--cases cold,warm,fresh,oci] [--out R.json]
+                 [--baseline OLD-BUILD/oci-push]
 
 IMG.tar and OCI_DIR come from bench/make_image.py (--oci). Each case runs both tools in every round,
 alternating which goes first, each under `/usr/bin/time -f` (wall, user, sys, peak RSS), and prints the
@@ -21,6 +22,8 @@ so each skopeo run happens in a private mount namespace (`unshare -m`) where a d
 mounted there: the machine's own cache is never touched. This needs root.
 
 Each tool pushes to its own repository (bench/ocipush, bench/skopeo) so neither sees the other's blobs.
+--baseline adds an earlier oci-push build to the same rotation (repository bench/baseline), so a change's
+before and after are measured alternating on the same machine; the summary adds their ratio.
 Debian's /usr/bin/python3, standard library plus tests/integration/harness/registry.py.
 """
 
@@ -71,6 +74,11 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.ocipush = os.path.abspath(args.oci_push)
+        # --baseline: another oci-push build in the same rotation, for before/after figures of a change.
+        self.binaries = {"oci-push": self.ocipush}
+        if args.baseline:
+            self.binaries["baseline"] = os.path.abspath(args.baseline)
+        self.tools = TOOLS + (("baseline",) if args.baseline else ())
         self.work = tempfile.mkdtemp(prefix="oci-push-bench.", dir=args.workdir)
         self.n = 0
         self.results: dict[str, dict[str, list[dict]]] = {}
@@ -114,10 +122,12 @@ class Bench:
         return r
 
     def ocipush_run(self, source: str, reg: Registry, xdg_cache: str, label: str, extra=()) -> dict:
+        """label is "oci-push" or "baseline": which build runs, and its repository."""
         env = clean_env()
         env["XDG_CACHE_HOME"] = xdg_cache
-        return self.timed([self.ocipush, "-q", "--plain-http", *extra, source,
-                           f"{reg.host}/bench/ocipush:latest"], env=env, label=label, reg=reg)
+        repo = "ocipush" if label == "oci-push" else label
+        return self.timed([self.binaries[label], "-q", "--plain-http", *extra, source,
+                           f"{reg.host}/bench/{repo}:latest"], env=env, label=label, reg=reg)
 
     def skopeo_run(self, source: str, reg: Registry, cache: str, label: str) -> dict:
         return self.timed([SKOPEO, "copy", "-q", "--dest-tls-verify=false", source,
@@ -128,7 +138,7 @@ class Bench:
         self.results.setdefault(case, {}).setdefault(tool, []).append(r)
 
     def order(self, rnd: int) -> tuple[str, ...]:
-        return TOOLS if rnd % 2 == 0 else tuple(reversed(TOOLS))
+        return self.tools if rnd % 2 == 0 else tuple(reversed(self.tools))
 
     # ------------------------------------------------------------------ the cases
 
@@ -139,7 +149,7 @@ class Bench:
             for tool in self.order(rnd):
                 d = self.fresh_dir(f"cold-{tool}")
                 with Registry(os.path.join(d, "registry")) as reg:
-                    if tool == "oci-push":
+                    if tool in self.binaries:
                         r = self.ocipush_run(img, reg, os.path.join(d, "xdg"), tool)
                     else:
                         r = self.skopeo_run(f"docker-archive:{img}", reg, self.fresh_dir("skcache"), tool)
@@ -150,26 +160,27 @@ class Bench:
         img = os.path.abspath(self.args.image)
         d = self.fresh_dir("repush")
         with Registry(os.path.join(d, "registry")) as reg:
-            xdg_warm = os.path.join(d, "xdg-warm")
+            xdg_warm = {tool: os.path.join(d, f"xdg-warm-{tool}") for tool in self.binaries}
             sk_warm = os.path.join(d, "skopeo-warm")
             os.makedirs(sk_warm)
             print("re-push: first push of each tool (not counted)", flush=True)
-            self.ocipush_run(img, reg, xdg_warm, "oci-push")
+            for tool in self.binaries:
+                self.ocipush_run(img, reg, xdg_warm[tool], tool)
             self.skopeo_run(f"docker-archive:{img}", reg, sk_warm, "skopeo")
             for rnd in range(self.args.rounds):
                 if "warm" in cases:
                     print(f"warm, round {rnd + 1}" + ("" if self.has_cache else
                           " (this oci-push has no --no-cache: no local digest cache to be warm)"), flush=True)
                     for tool in self.order(rnd):
-                        if tool == "oci-push":
-                            r = self.ocipush_run(img, reg, xdg_warm, tool)
+                        if tool in self.binaries:
+                            r = self.ocipush_run(img, reg, xdg_warm[tool], tool)
                         else:
                             r = self.skopeo_run(f"docker-archive:{img}", reg, sk_warm, tool)
                         self.record("warm", tool, r)
                 if "fresh" in cases:
                     print(f"fresh runner, round {rnd + 1}", flush=True)
                     for tool in self.order(rnd + 1):
-                        if tool == "oci-push":
+                        if tool in self.binaries:
                             r = self.ocipush_run(img, reg, self.fresh_dir("xdg"), tool)
                         else:
                             r = self.skopeo_run(f"docker-archive:{img}", reg, self.fresh_dir("skcache"), tool)
@@ -184,7 +195,7 @@ class Bench:
             for tool in self.order(rnd) + ("curl",):
                 d = self.fresh_dir(f"oci-{tool}")
                 with Registry(os.path.join(d, "registry")) as reg:
-                    if tool == "oci-push":
+                    if tool in self.binaries:
                         r = self.ocipush_run(f"oci:{layout}:latest", reg, os.path.join(d, "xdg"), tool)
                     elif tool == "skopeo":
                         r = self.skopeo_run(f"oci:{layout}:latest", reg, self.fresh_dir("skcache"), tool)
@@ -207,7 +218,7 @@ class Bench:
             if case not in self.results:
                 continue
             med = {}
-            for tool in ("oci-push", "skopeo", "curl"):
+            for tool in ("oci-push", "baseline", "skopeo", "curl"):
                 runs = self.results[case].get(tool)
                 if not runs:
                     continue
@@ -222,6 +233,12 @@ class Bench:
                 ratio = med["oci-push"]["wall"] / med["skopeo"]["wall"]
                 cpu_ratio = med["oci-push"]["cpu"] / med["skopeo"]["cpu"] if med["skopeo"]["cpu"] else float("nan")
                 lines.append(f"{'':<72} {'ratio':<9} {ratio:8.3f} {cpu_ratio:8.3f}   (oci-push / skopeo, medians)")
+            if "oci-push" in med and "baseline" in med and med["baseline"]["wall"] > 0:
+                b = med["baseline"]
+                lines.append(f"{'':<72} {'vs base':<9} {med['oci-push']['wall'] / b['wall']:8.3f} "
+                             f"{med['oci-push']['cpu'] / b['cpu'] if b['cpu'] else float('nan'):8.3f}   "
+                             f"(oci-push / baseline build, medians; RSS {med['oci-push']['rss_mib']:.1f} vs "
+                             f"{b['rss_mib']:.1f} MiB)")
             if "curl" in med:
                 for tool in ("oci-push", "skopeo"):
                     if tool in med:
@@ -239,6 +256,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cases", default="cold,warm,fresh,oci")
     ap.add_argument("--oci-push", default=os.path.join(ROOT, "build", "oci-push"))
+    ap.add_argument("--baseline", help="another oci-push binary (an earlier build) run in the same rotation")
     ap.add_argument("--workdir", default=None, help="where registries and caches live (default: $TMPDIR)")
     ap.add_argument("--out", help="write every run's figures as JSON here")
     args = ap.parse_args()

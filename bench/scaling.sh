@@ -10,7 +10,8 @@
 # dry run reads, hashes and compresses every layer and uploads nothing), with an empty XDG_CACHE_HOME and
 # --no-cache where the build has it. Prints, per thread count: wall, CPU, MB/s of uncompressed layer
 # bytes, then the digests; exits 1 if they differ between thread counts or from EXPECT (a file of
-# "diffId digest" lines, as this script writes to $OUT_DIGESTS, default ./scaling-digests.txt).
+# "diffId digest" lines, as this script writes to $OUT_DIGESTS, default $TMPDIR/oci-push-scaling-digests.txt;
+# docs/scaling-digests-500mb.txt holds those of the SIZE_MB=500 synthetic image).
 # Needs: build/oci-push (Release), docker-registry, /usr/bin/time, python3.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -75,7 +76,9 @@ for l in d["layers"]: print(l.get("diffId", "-"), l["digest"])' "$work/out.json"
 done
 echo "layer digests (diffId -> gzip digest):"
 cat "$work/digests.$first"
-cp "$work/digests.$first" "${OUT_DIGESTS:-scaling-digests.txt}"
+out_digests=${OUT_DIGESTS:-${TMPDIR:-/tmp}/oci-push-scaling-digests.txt}
+cp "$work/digests.$first" "$out_digests"
+echo "digests written to $out_digests"
 if [ -n "${EXPECT:-}" ]; then
   if cmp -s "$EXPECT" "$work/digests.$first"; then echo "digests equal those in $EXPECT"
   else echo "DIGESTS DIFFER from $EXPECT" >&2; status=1; fi

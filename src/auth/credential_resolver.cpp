@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "oci_push/auth/aws/aws_credentials.h"
-#include "oci_push/auth/credential_store.h"
 #include "oci_push/auth/aws/ecr_token_cache.h"
+#include "oci_push/auth/credential_store.h"
 #include "oci_push/util/error.h"
 
 namespace ocipush {
@@ -32,8 +32,9 @@ std::string api_repository_name(const EcrRegistry& ecr, const std::string& repos
 
 std::string describe(const EcrRegistry& ecr, const std::string& registry) {
   if (ecr.is_public) return "ECR Public registry " + registry;
-  return ecr.registry_id.empty() ? fmt::format("ECR registry {} ({})", registry, ecr.region)
-                                 : fmt::format("ECR registry {} (account {}, {})", registry, ecr.registry_id, ecr.region);
+  return ecr.registry_id.empty()
+             ? fmt::format("ECR registry {} ({})", registry, ecr.region)
+             : fmt::format("ECR registry {} (account {}, {})", registry, ecr.registry_id, ecr.region);
 }
 
 }  // namespace
@@ -114,10 +115,9 @@ void prepare_repository(const std::string& registry, const std::string& reposito
   if (options.create_repository) {
     api.create_repository(name);
   } else if (!ecr->is_public && !api.repository_exists(name)) {
-    throw Error(fmt::format(
-        "repository {} does not exist in {}: add --create-repository, or create it with "
-        "`aws ecr create-repository --repository-name {} --region {}`",
-        name, describe(*ecr, registry), name, ecr->region));
+    throw Error(fmt::format("repository {} does not exist in {}: add --create-repository, or create it with "
+                            "`aws ecr create-repository --repository-name {} --region {}`",
+                            name, describe(*ecr, registry), name, ecr->region));
   }
   if (!policy.empty()) api.set_repository_policy(name, policy);
 }

@@ -16,7 +16,8 @@ std::optional<std::string> read_config(const Environment& env, const std::string
   }
 }
 
-std::optional<Credentials> from_auth_file(const Environment& env, const std::string& path, const std::string& registry) {
+std::optional<Credentials> from_auth_file(const Environment& env, const std::string& path,
+                                          const std::string& registry) {
   const auto text = read_config(env, path);
   if (!text) return std::nullopt;
   return lookup_docker_config(*text, registry, path);

@@ -86,7 +86,7 @@ class EntryReader {
   std::string string_field(const json& entry, const char* field) const {
     const auto it = entry.find(field);
     if (it == entry.end() || it->is_null()) return {};
-    if (!it->is_string()) fail(fmt::format("has a \"{}\" that is not a string", field));
+    if (!it->is_string()) fail(fmt::format("has a {} that is not a string", in_quotes(field)));
     return it->get<std::string>();
   }
 
@@ -104,7 +104,8 @@ class EntryReader {
 };
 
 json parse_json(std::string_view text, std::string_view source_name) {
-  if (!json_depth_within(text)) throw Error(fmt::format("{}: invalid JSON: nested deeper than {} levels", source_name, kMaxJsonDepth));
+  if (!json_depth_within(text))
+    throw Error(fmt::format("{}: invalid JSON: nested deeper than {} levels", source_name, kMaxJsonDepth));
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
@@ -121,7 +122,8 @@ json parse_config(std::string_view text, std::string_view source_name) {
 const json* object_field(const json& config, const char* field, std::string_view source_name) {
   const auto it = config.find(field);
   if (it == config.end() || it->is_null()) return nullptr;
-  if (!it->is_object()) throw Error(fmt::format("{}: invalid config: \"{}\" is not an object", source_name, field));
+  if (!it->is_object())
+    throw Error(fmt::format("{}: invalid config: {} is not an object", source_name, in_quotes(field)));
   return &*it;
 }
 

@@ -46,7 +46,8 @@ std::string helper_server_url(std::string_view registry) {
 Credentials parse_helper_answer(std::string_view json_text, const std::string& helper) {
   const auto j = parse_json_bounded(json_text);
   if (!j.is_object() || !j.contains("Secret") || !j["Secret"].is_string())
-    throw Error(fmt::format("{} get answered with something other than {{\"Username\",\"Secret\"}} JSON", program(helper)));
+    throw Error(
+        fmt::format("{} get answered with something other than {{\"Username\",\"Secret\"}} JSON", program(helper)));
   Credentials c;
   const std::string user = j.contains("Username") && j["Username"].is_string() ? j["Username"].get<std::string>() : "";
   if (user == "<token>") {

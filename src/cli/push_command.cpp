@@ -1,13 +1,19 @@
 #include "oci_push/cli/push_command.h"
 
+#include <cstdio>
 #include <cxxopts.hpp>
+#include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "oci_push/util/byte_size.h"
-#include "oci_push/cli/cli_common.h"
-#include "oci_push/util/error.h"
+#include "oci_push/cli/connection_options.h"
+#include "oci_push/cli/option_parsing.h"
 #include "oci_push/model/reference.h"
+#include "oci_push/util/byte_size.h"
+#include "oci_push/util/error.h"
+#include "oci_push/util/progress.h"
+#include "oci_push/util/quoted.h"
 
 namespace ocipush {
 
@@ -28,13 +34,6 @@ cxxopts::Options make_options() {
     ("platform", "Push only this platform's image of a multi-platform index", cxxopts::value<std::string>(), "OS/ARCH[/VARIANT]")
     ("all", "Push every image of the source, each to TARGET/NAME:TAG")
     ("format", "Manifest format: docker or oci (default: the source's)", cxxopts::value<std::string>(), "FORMAT")
-    ("username", "Registry user name (with --password-stdin)", cxxopts::value<std::string>(), "USER")
-    ("password-stdin", "Read the registry password from standard input")
-    ("ecr-region", "The registry is Amazon ECR in REGION, whatever its name", cxxopts::value<std::string>(), "REGION")
-    ("ecr-registry-id", "The ECR registry's 12-digit account (with --ecr-region)", cxxopts::value<std::string>(), "ACCOUNT")
-    ("ecr-public", "The registry is ECR Public, whatever its name")
-    ("create-repository", "Create a missing ECR repository (CreateRepository) before pushing")
-    ("repository-policy", "Apply the ECR repository policy in FILE (SetRepositoryPolicy)", cxxopts::value<std::string>(), "FILE")
     ("j,jobs", "Blobs in flight at once (default 4)", cxxopts::value<unsigned>(), "N")
     ("threads", "Compression threads (default: one per core)", cxxopts::value<unsigned>(), "N")
     ("chunk-size", "Upload chunk size, at least 5MiB (default 5MiB)", cxxopts::value<std::string>(), "SIZE")
@@ -46,17 +45,10 @@ cxxopts::Options make_options() {
     ("q,quiet", "No progress on stderr")
     ("v,verbose", "Show HTTP requests on stderr (secrets redacted)")
     ("dry-run", "Compute digests and print the plan; send nothing but reads")
-    ("ca-file", "Trust the CA certificates in PATH", cxxopts::value<std::string>(), "PATH")
-    ("plain-http", "Talk plain HTTP to the registry")
-    ("insecure", "Skip TLS certificate verification")
-    ("retries", "Retries per request and per blob upload (default 5)", cxxopts::value<int>(), "N")
-    ("retry-budget", "Time one request or blob may keep retrying, from its first failure (default 5m)", cxxopts::value<std::string>(), "DURATION")
-    ("connect-timeout", "Give up a connection attempt after DURATION (default 30s)", cxxopts::value<std::string>(), "DURATION")
-    ("stall-timeout", "Give up a transfer with no byte moving for DURATION (default 2m)", cxxopts::value<std::string>(), "DURATION")
     ("h,help", "Show this help")
-    ("version", "Show the version")
     ("positional", "", cxxopts::value<std::vector<std::string>>());
   // clang-format on
+  add_connection_options(o);
   o.parse_positional({"positional"});
   return o;
 }
@@ -68,23 +60,14 @@ TARGET   REGISTRY[:PORT]/REPO[:TAG][@DIGEST]. Without a tag, the tags come from 
          (RepoTags, org.opencontainers.image.ref.name). Omitted: each name is pushed under --registry HOST.
          With --all: REGISTRY/PREFIX, and each image goes to PREFIX/NAME:TAG.
 
-oci-push inspect SOURCE [--json]   lists the images, platforms and layers inside SOURCE.
-
 Credentials: --username with --password-stdin; for Amazon ECR (recognised by name, or --ecr-region)
 a built-in login with the AWS credentials the AWS CLI would use; else docker's config.json
 ($DOCKER_CONFIG or ~/.docker: auths, credHelpers, credsStore), then podman's auth.json.
-oci-push login REGISTRY --username USER --password-stdin   stores credentials as docker login does.
-oci-push ecr get-login-password [--region R]               prints an ECR password (as the AWS CLI).
 Loopback registries (localhost, 127.0.0.0/8, ::1) fall back to plain HTTP when TLS fails, as docker does.
 
 Output: the pushed REGISTRY/REPO@sha256:... on stdout (one line per repository); --json for a summary.
 Exit status: 0 success, 1 failure (nothing tagged), 2 usage error, 130 interrupted.
 )";
-
-template <typename T>
-T get_or(const cxxopts::ParseResult& r, const std::string& name, T fallback) {
-  return r.count(name) ? r[name].as<T>() : fallback;
-}
 
 nlohmann::ordered_json blob_json(const BlobOutcome& b) {
   nlohmann::ordered_json j;
@@ -132,7 +115,10 @@ nlohmann::ordered_json repository_json(const RepositoryResult& r, bool dry_run) 
 void write_plan(std::ostringstream& out, const ManifestResult& m) {
   auto line = [&](const char* kind, const BlobOutcome& b) {
     out << kind << " " << b.descriptor.digest.str() << " " << b.descriptor.size << " "
-        << (b.foreign ? "foreign" : b.skipped ? "exists" : "upload") << "\n";
+        << (b.foreign   ? "foreign"
+            : b.skipped ? "exists"
+                        : "upload")
+        << "\n";
   };
   for (const auto& child : m.manifests) {
     write_plan(out, child);
@@ -143,33 +129,18 @@ void write_plan(std::ostringstream& out, const ManifestResult& m) {
   line("config", m.config);
 }
 
-}  // namespace
-
-std::string help_text() {
-  auto o = make_options();
-  return o.help({""}) + kHelpFooter;
-}
-
-CliCommand parse_command_line(int argc, const char* const* argv) {
-  auto options = make_options();
-  auto r = parse_or_usage_error(options, argc, argv, "oci-push");
-  CliCommand c;
-  if (r.count("help")) {
-    c.action = CliCommand::Action::Help;
-    return c;
-  }
-  if (r.count("version")) {
-    c.action = CliCommand::Action::Version;
-    return c;
-  }
-  auto positional = get_or<std::vector<std::string>>(r, "positional", {});
+// SOURCE and TARGET: the positional words, less a leading "push" (the word is optional).
+void parse_positional(const cxxopts::ParseResult& r, PushOptions& p) {
+  auto positional = positional_words(r);
   if (!positional.empty() && positional.front() == "push") positional.erase(positional.begin());
   if (positional.empty()) throw UsageError("missing SOURCE (see --help)");
-  if (positional.size() > 2) throw UsageError("unexpected argument \"" + positional[2] + "\" (see --help)");
-
-  auto& p = c.push;
+  if (positional.size() > 2) throw UsageError("unexpected argument " + in_quotes(positional[2]) + " (see --help)");
   p.source = positional[0];
   if (positional.size() == 2) p.target = positional[1];
+}
+
+// Which images go where: --registry, --tag, --image, --platform, --all, --format, --cache-from.
+void parse_selection(const cxxopts::ParseResult& r, PushOptions& p) {
   p.registry = get_or<std::string>(r, "registry", "");
   p.extra_tags = get_or<std::vector<std::string>>(r, "tag", {});
   p.image = get_or<std::string>(r, "image", "");
@@ -183,8 +154,12 @@ CliCommand parse_command_line(int argc, const char* const* argv) {
     auto f = r["format"].as<std::string>();
     if (f == "docker") p.format = ManifestFormat::Docker;
     else if (f == "oci") p.format = ManifestFormat::Oci;
-    else throw UsageError("--format must be docker or oci, not \"" + f + "\"");
+    else throw UsageError("--format must be docker or oci, not " + in_quotes(f));
   }
+}
+
+// How the work is done: --jobs, --threads, --chunk-size, --compression, --no-cache, --dry-run.
+void parse_work(const cxxopts::ParseResult& r, PushOptions& p) {
   p.jobs = get_or<unsigned>(r, "jobs", p.jobs);
   if (p.jobs == 0 || p.jobs > kMaxJobs) throw UsageError("--jobs must be between 1 and " + std::to_string(kMaxJobs));
   p.threads = get_or<unsigned>(r, "threads", 0);
@@ -200,40 +175,54 @@ CliCommand parse_command_line(int argc, const char* const* argv) {
   p.cache_from = get_or<std::vector<std::string>>(r, "cache-from", {});
   for (const auto& ref : p.cache_from) parse_reference(ref);
   p.dry_run = r.count("dry-run") > 0;
-  p.connection.plain_http = r.count("plain-http") > 0;
-  p.connection.tls.insecure = r.count("insecure") > 0;
-  p.connection.tls.ca_file = get_or<std::string>(r, "ca-file", "");
-  if (p.connection.plain_http && (p.connection.tls.insecure || !p.connection.tls.ca_file.empty()))
-    throw UsageError("--plain-http does not go with --insecure or --ca-file");
-  p.connection.retry.max_retries = get_or<int>(r, "retries", p.connection.retry.max_retries);
-  if (p.connection.retry.max_retries < 0 || p.connection.retry.max_retries > 100) throw UsageError("--retries must be between 0 and 100");
-  if (r.count("retry-budget")) p.connection.retry.budget = parse_duration(r["retry-budget"].as<std::string>(), "--retry-budget");
-  if (r.count("connect-timeout"))
-    p.connection.timeouts.connect = parse_duration(r["connect-timeout"].as<std::string>(), "--connect-timeout");
-  if (r.count("stall-timeout")) p.connection.timeouts.stall = parse_duration(r["stall-timeout"].as<std::string>(), "--stall-timeout");
-  if (p.connection.timeouts.connect.count() <= 0 || p.connection.timeouts.stall.count() < 1000)
-    throw UsageError("--connect-timeout must be positive and --stall-timeout at least 1s");
+}
 
-  c.username = get_or<std::string>(r, "username", "");
-  c.password_stdin = r.count("password-stdin") > 0;
-  if (c.password_stdin && c.username.empty()) throw UsageError("--password-stdin needs --username");
-  if (!c.username.empty() && !c.password_stdin) throw UsageError("--username needs --password-stdin");
-  p.connection.auth.ecr_region = get_or<std::string>(r, "ecr-region", "");
-  p.connection.auth.ecr_registry_id = get_or<std::string>(r, "ecr-registry-id", "");
-  if (!p.connection.auth.ecr_registry_id.empty() &&
-      (p.connection.auth.ecr_registry_id.size() != 12 ||
-       p.connection.auth.ecr_registry_id.find_first_not_of("0123456789") != std::string::npos))
-    throw UsageError("--ecr-registry-id must be a 12-digit AWS account id");
-  p.connection.auth.ecr_public = r.count("ecr-public") > 0;
-  if (p.connection.auth.ecr_public && (!p.connection.auth.ecr_region.empty() || !p.connection.auth.ecr_registry_id.empty()))
-    throw UsageError("--ecr-public does not go with --ecr-region or --ecr-registry-id");
-  p.connection.auth.create_repository = r.count("create-repository") > 0;
-  p.connection.auth.repository_policy_file = get_or<std::string>(r, "repository-policy", "");
+void write_digest_file(const std::string& path, const PushResult& result) {
+  std::ofstream out(path, std::ios::trunc);
+  for (const auto& r : result.repositories) out << r.manifest.digest.str() << "\n";
+  if (!out.flush()) throw Error(path + ": cannot write the digest file");
+}
+
+}  // namespace
+
+std::string push_help_text() {
+  auto o = make_options();
+  return o.help({"", kConnectionGroup}) + kHelpFooter;
+}
+
+PushCommand parse_push_command(int argc, const char* const* argv) {
+  auto options = make_options();
+  auto r = parse_or_usage_error(options, argc, argv, "oci-push");
+  PushCommand c;
+  if (r.count("help")) {
+    c.action = PushCommand::Action::Help;
+    return c;
+  }
+  parse_positional(r, c.push);
+  parse_selection(r, c.push);
+  parse_work(r, c.push);
+  c.push.connection = parse_connection_options(r);
   c.json = r.count("json") > 0;
   c.quiet = r.count("quiet") > 0;
   c.verbose = r.count("verbose") > 0;
   c.digest_file = get_or<std::string>(r, "digest-file", "");
   return c;
+}
+
+int run_push_command(int argc, const char* const* argv, std::ostream& out) {
+  auto command = parse_push_command(argc, argv);
+  if (command.action == PushCommand::Action::Help) {
+    out << push_help_text();
+    return 0;
+  }
+  read_stdin_password(command.push.connection, std::cin);
+  auto progress = make_progress(command.quiet, stderr);
+  HttpLogger http_log;
+  if (command.verbose) http_log = [&](const std::string& line) { progress->event(line); };
+  auto result = run_push(command.push, *progress, http_log);
+  out << format_push_result(result, command.json) << std::flush;
+  if (!command.digest_file.empty()) write_digest_file(command.digest_file, result);
+  return 0;
 }
 
 std::string format_push_result(const PushResult& result, bool json) {

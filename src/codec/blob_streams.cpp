@@ -4,8 +4,8 @@
 #include <memory>
 #include <vector>
 
-#include "oci_push/util/error.h"
 #include "oci_push/codec/gzip_blocks.h"
+#include "oci_push/util/error.h"
 
 namespace ocipush {
 
@@ -13,7 +13,7 @@ namespace {
 // Large enough that reads and hash updates cost nothing extra per call; small, because with a chunked
 // upload as the sink each blob in flight holds one of these besides its chunk.
 constexpr size_t kHashBlockSize = 1 << 20;
-}
+}  // namespace
 
 ByteReader reader_of(const ByteSource& source) {
   auto offset = std::make_shared<uint64_t>(0);
@@ -150,6 +150,5 @@ Digest hash_source(const ByteSource& source, const ProgressCallback& progress, c
                    const ByteSink& sink) {
   return hash_stream(reader_of(source), progress, stop, sink);
 }
-
 
 }  // namespace ocipush

@@ -5,8 +5,9 @@
 #include <charconv>
 #include <memory>
 
-#include "oci_push/util/error.h"
 #include "oci_push/codec/gzip_blocks.h"
+#include "oci_push/util/error.h"
+#include "oci_push/util/quoted.h"
 
 namespace ocipush {
 
@@ -30,13 +31,13 @@ LayerCodec LayerCodec::parse(std::string_view text) {
     if (colon != std::string_view::npos) throw UsageError("--compression none takes no level");
     return {LayerCompression::None, 0};
   } else {
-    throw UsageError("--compression must be gzip[:LEVEL], zstd[:LEVEL] or none, not \"" + std::string(text) + "\"");
+    throw UsageError("--compression must be gzip[:LEVEL], zstd[:LEVEL] or none, not " + in_quotes(text));
   }
   if (colon != std::string_view::npos) {
     auto [end, ec] = std::from_chars(level.data(), level.data() + level.size(), codec.level);
     if (ec != std::errc() || end != level.data() + level.size() || codec.level < min || codec.level > max)
       throw UsageError("--compression " + std::string(name) + " level must be " + std::to_string(min) + ".." +
-                       std::to_string(max) + ", not \"" + std::string(level) + "\"");
+                       std::to_string(max) + ", not " + in_quotes(level));
   }
   return codec;
 }
@@ -113,8 +114,8 @@ CompressedDigests zstd_stream(const ByteReader& read, unsigned workers, int leve
 }
 
 CompressedDigests compress_stream(const LayerCodec& codec, const ByteReader& read, ThreadPool& pool,
-                                  const ByteSink& sink, const ProgressCallback& progress,
-                                  const std::atomic<bool>& stop, size_t gzip_window) {
+                                  const ByteSink& sink, const ProgressCallback& progress, const std::atomic<bool>& stop,
+                                  size_t gzip_window) {
   switch (codec.compression) {
     case LayerCompression::Gzip:
       return gzip_stream(read, pool, codec.level, sink, progress, stop, gzip_window);

@@ -83,8 +83,8 @@ void UncompressedDigester::update(std::string_view compressed) {
 }
 
 Digest UncompressedDigester::finish() {
-  bool complete = impl_->compression == LayerCompression::Gzip ? impl_->gz_started && impl_->gz_finished
-                                                               : impl_->zstd_pending == 0;
+  bool complete =
+      impl_->compression == LayerCompression::Gzip ? impl_->gz_started && impl_->gz_finished : impl_->zstd_pending == 0;
   if (!complete) throw Error(impl_->name + ": compressed data is truncated");
   return impl_->plain.finish();
 }

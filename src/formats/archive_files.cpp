@@ -78,7 +78,8 @@ std::optional<StreamedBlob> StreamedFiles::streamed_file(std::string_view path) 
 namespace ocipush {
 
 void take_streamed_layer(Layer& layer, const StreamedBlob& blob, const std::string& where) {
-  if (layer.descriptor && (blob.stored_digest != layer.descriptor->digest || blob.stored_size != layer.descriptor->size))
+  if (layer.descriptor &&
+      (blob.stored_digest != layer.descriptor->digest || blob.stored_size != layer.descriptor->size))
     throw Error(where + " does not match its descriptor (digest or size)");
   if (blob.uncompressed != layer.diff_id)
     throw Error(where + " has digest " + blob.uncompressed.str() + " but the config's rootfs.diff_ids says " +

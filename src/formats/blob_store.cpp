@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "oci_push/util/error.h"
 #include "oci_push/io/file_source.h"
+#include "oci_push/util/error.h"
 
 namespace ocipush {
 

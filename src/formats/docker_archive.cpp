@@ -2,26 +2,25 @@
 
 #include <nlohmann/json.hpp>
 
-#include "oci_push/util/error.h"
-#include "oci_push/util/quoted.h"
 #include "oci_push/model/image_config.h"
-#include "oci_push/util/json_limits.h"
 #include "oci_push/model/reference.h"
+#include "oci_push/util/error.h"
+#include "oci_push/util/json_limits.h"
+#include "oci_push/util/quoted.h"
 
 namespace ocipush {
 
 namespace {
 
 constexpr size_t kMaxManifestJson = 16 << 20;
-constexpr size_t kMaxConfigJson = 16 << 20;
 
 std::vector<std::string> string_array(const nlohmann::json& j, const std::string& field, const std::string& where) {
   std::vector<std::string> out;
   auto it = j.find(field);
   if (it == j.end() || it->is_null()) return out;
-  if (!it->is_array()) throw Error(where + ": \"" + field + "\" is not a list");
+  if (!it->is_array()) throw Error(where + ": " + in_quotes(field) + " is not a list");
   for (const auto& v : *it) {
-    if (!v.is_string()) throw Error(where + ": \"" + field + "\" holds a non-string");
+    if (!v.is_string()) throw Error(where + ": " + in_quotes(field) + " holds a non-string");
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -50,7 +49,7 @@ std::vector<DockerArchiveEntry> parse_docker_archive_manifest(std::string_view j
     if (auto sources = item.find("LayerSources"); sources != item.end() && sources->is_object()) {
       for (const auto& [key, value] : sources->items()) {
         auto diff_id = Digest::parse(key);
-        if (!diff_id) throw Error(at + ": LayerSources key \"" + key + "\" is not a digest");
+        if (!diff_id) throw Error(at + ": LayerSources key " + in_quotes(key) + " is not a digest");
         e.layer_sources[*diff_id] = parse_descriptor_json(value.dump(), at + ": LayerSources " + key);
       }
     }
@@ -83,14 +82,15 @@ Image DockerArchive::load(size_t index) const {
   image.config_name = entry.config;
   image.config_media_type = std::string(media_type::kDockerConfig);
 
-  auto config = files_->read_file(entry.config, kMaxConfigJson);
-  if (!config) throw Error(source + ": config \"" + entry.config + "\" listed in manifest.json is not in the archive");
+  auto config = files_->read_file(entry.config, kMaxConfigBytes);
+  if (!config)
+    throw Error(source + ": config " + in_quotes(entry.config) + " listed in manifest.json is not in the archive");
   image.config = std::move(*config);
   image.config_digest = sha256_of(image.config);
   auto diff_ids = parse_diff_ids(image.config, source + ": " + entry.config);
   if (diff_ids.size() != entry.layers.size())
-    throw Error(source + ": manifest.json lists " + std::to_string(entry.layers.size()) + " layers but config \"" +
-                entry.config + "\" has " + std::to_string(diff_ids.size()) + " diff_ids");
+    throw Error(source + ": manifest.json lists " + std::to_string(entry.layers.size()) + " layers but config " +
+                in_quotes(entry.config) + " has " + std::to_string(diff_ids.size()) + " diff_ids");
 
   for (size_t i = 0; i < entry.layers.size(); ++i) {
     const auto& name = entry.layers[i];
@@ -110,7 +110,7 @@ Image DockerArchive::load(size_t index) const {
       l.bytes = bytes;
       l.stored_compression = sniff_compression(*l.bytes);
     } else {
-      throw Error(source + ": layer \"" + name + "\" listed in manifest.json is not in the archive");
+      throw Error(source + ": layer " + in_quotes(name) + " listed in manifest.json is not in the archive");
     }
     image.layers.push_back(std::move(l));
   }

@@ -4,12 +4,13 @@
 
 #include "oci_push/formats/blob_store.h"
 #include "oci_push/formats/docker_archive.h"
-#include "oci_push/util/error.h"
-#include "oci_push/io/file_source.h"
 #include "oci_push/formats/oci_layout.h"
-#include "oci_push/model/reference.h"
 #include "oci_push/formats/stream_source.h"
+#include "oci_push/io/file_source.h"
 #include "oci_push/io/tar_index.h"
+#include "oci_push/model/reference.h"
+#include "oci_push/util/error.h"
+#include "oci_push/util/quoted.h"
 
 namespace ocipush {
 
@@ -54,7 +55,8 @@ SourceContents read_archive(std::shared_ptr<const ArchiveFiles> files, const Sou
     throw Error(where + ": no manifest.json inside (not a docker save tarball)");
   if (oci && spec.kind != SourceSpec::Kind::DockerArchive)
     return read_oci_layout(std::make_shared<ArchiveBlobStore>(files), "oci-archive");
-  if (!docker) throw Error(where + ": neither a docker save tarball (manifest.json) nor an OCI archive (oci-layout, index.json)");
+  if (!docker)
+    throw Error(where + ": neither a docker save tarball (manifest.json) nor an OCI archive (oci-layout, index.json)");
   return DockerArchive(files).read_all();
 }
 
@@ -64,7 +66,7 @@ SourceSpec parse_source_spec(std::string_view text) {
     if (!text.starts_with(prefix)) return false;
     spec.kind = kind;
     std::tie(spec.path, spec.reference) = split_first_colon(text.substr(prefix.size()));
-    if (spec.path.empty()) throw UsageError("invalid source \"" + std::string(text) + "\": no path after the transport");
+    if (spec.path.empty()) throw UsageError("invalid source " + in_quotes(text) + ": no path after the transport");
     return true;
   };
   if (take("oci:", SourceSpec::Kind::OciLayout) || take("oci-archive:", SourceSpec::Kind::OciArchive) ||
@@ -82,7 +84,8 @@ SourceContents open_source(const SourceSpec& spec, const StreamedFileHandler& on
     return read_oci_layout(std::make_shared<DirectoryBlobStore>(spec.path), "oci-layout");
   }
   if (spec.kind == SourceSpec::Kind::OciLayout) throw Error(spec.path + ": not a directory (an OCI layout is one)");
-  if (is_stream_source(spec)) return read_stream_source(spec, on_streamed_file ? on_streamed_file : digest_streamed_file);
+  if (is_stream_source(spec))
+    return read_stream_source(spec, on_streamed_file ? on_streamed_file : digest_streamed_file);
 
   auto file = std::make_shared<FileSource>(spec.path);
   auto index = TarIndex::build(*file);
@@ -108,7 +111,8 @@ size_t select_artifact(const SourceContents& source, std::string_view selector) 
     for (const auto& tag : artifacts[i].tags)
       if (tag == selector) return i;
   }
-  throw Error(source.name + ": no image named \"" + std::string(selector) + "\" (it holds " + describe_artifacts(source) + ")");
+  throw Error(source.name + ": no image named " + in_quotes(selector) + " (it holds " + describe_artifacts(source) +
+              ")");
 }
 
 }  // namespace ocipush

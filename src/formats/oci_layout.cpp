@@ -5,10 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "oci_push/formats/docker_archive.h"
-#include "oci_push/util/error.h"
 #include "oci_push/model/image_config.h"
-#include "oci_push/util/json_limits.h"
 #include "oci_push/model/reference.h"
+#include "oci_push/util/error.h"
+#include "oci_push/util/json_limits.h"
+#include "oci_push/util/quoted.h"
 
 namespace ocipush {
 
@@ -32,7 +33,7 @@ class LayoutReader {
     } else if (is_image_manifest_media_type(d.media_type)) {
       artifact.image = load_image(d);
     } else {
-      throw Error(where_ + ": " + what + ": unsupported media type \"" + d.media_type + "\"");
+      throw Error(where_ + ": " + what + ": unsupported media type " + in_quotes(d.media_type));
     }
     visiting_.erase(d.digest);
     return artifact;
@@ -62,7 +63,8 @@ class LayoutReader {
     auto parsed = parse_image_index(index->bytes, where_ + ": " + what);
     index->media_type = parsed.media_type;
     if (document_media_type(index->bytes, where_) != d.media_type && !index->bytes.empty())
-      throw Error(where_ + ": " + what + ": descriptor says " + d.media_type + " but the document is " + parsed.media_type);
+      throw Error(where_ + ": " + what + ": descriptor says " + d.media_type + " but the document is " +
+                  parsed.media_type);
     for (const auto& entry : parsed.manifests) {
       auto child = load(entry.descriptor, depth + 1);
       child.platform = entry.platform;
@@ -96,8 +98,8 @@ class LayoutReader {
       try {
         layer.stored_compression = compression_of_layer_media_type(ld.media_type);
       } catch (const Error&) {
-        throw Error(where_ + ": " + what + ": layer " + std::to_string(i + 1) + " has unsupported media type \"" +
-                    ld.media_type + "\"");
+        throw Error(where_ + ": " + what + ": layer " + std::to_string(i + 1) + " has unsupported media type " +
+                    in_quotes(ld.media_type));
       }
       layer.foreign = is_foreign_layer_media_type(ld.media_type);
       if (auto streamed = store_->streamed_blob(ld.digest)) {

@@ -80,6 +80,87 @@ NetworkError::Kind kind_of(CURLcode code) {
   }
 }
 
+// Timeouts, the stop flag, HTTP/2 where TLS allows it, and the callbacks that fill `transfer`.
+void set_transfer_options(CURL* curl, const HttpRequest& request, const HttpTimeouts& timeouts,
+                          const std::atomic<bool>* stop, Transfer& transfer, char* error_buffer) {
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts.connect.count()));
+  if (request.deadline.count() > 0)
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.deadline.count()));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(timeouts.stall.count() / 1000)));
+  if (stop && request.method != "DELETE") {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_xfer);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(stop));
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+}
+
+void set_tls_options(CURL* curl, const TlsOptions& tls) {
+  if (!tls.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (tls.insecure) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+}
+
+void set_method(CURL* curl, const HttpRequest& request) {
+  if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data() ? request.body.data() : "");
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  }
+}
+
+// The request's headers, less what libcurl would add of its own; the caller frees the list.
+curl_slist* header_list(const HttpRequest& request) {
+  curl_slist* headers = nullptr;
+  bool has_content_type = false;
+  for (const auto& h : request.headers) {
+    if (lower(h.name) == "content-type") has_content_type = true;
+    headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
+  }
+  headers = curl_slist_append(headers, "Expect:");                               // no 100-continue round trip
+  if (!has_content_type) headers = curl_slist_append(headers, "Content-Type:");  // no form-urlencoded default
+  return headers;
+}
+
+void log_request(const HttpLogger& logger, const HttpRequest& request) {
+  logger("> " + request.method + " " + redact_url_for_log(request.url) +
+         (request.body.empty() ? "" : " (" + std::to_string(request.body.size()) + " bytes)"));
+  for (const auto& h : request.headers) logger(">   " + redact_header_for_log(h));
+}
+
+void log_response(const HttpLogger& logger, const HttpRequest& request, const HttpResponse& response) {
+  logger("< " + std::to_string(response.status) + " " + request.method + " " + redact_url_for_log(request.url));
+  for (const auto& h : response.headers) logger("<   " + redact_header_for_log(h));
+}
+
+// What a failed curl_easy_perform throws (logged first, but for an answer over the size limit).
+NetworkError transfer_error(CURLcode rc, const HttpRequest& request, const Transfer& transfer, const char* error_buffer,
+                            const HttpLogger& logger) {
+  if (transfer.too_large)
+    return NetworkError(NetworkError::Kind::TooLarge, request.method + " " + redact_url_for_log(request.url) +
+                                                          ": response body larger than " +
+                                                          std::to_string(request.max_response_body) + " bytes");
+  std::string detail = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
+  if (logger) logger("< error: " + detail);
+  return NetworkError(kind_of(rc), request.method + " " + redact_url_for_log(request.url) + ": " + detail);
+}
+
 }  // namespace
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
@@ -99,17 +180,16 @@ std::vector<std::string> HttpResponse::all_headers(std::string_view name) const 
 
 std::string redact_header_for_log(const HttpHeader& header) {
   auto name = lower(header.name);
-  if (name == "authorization" || name == "proxy-authorization" || name == "x-amz-security-token" ||
-      name == "cookie" || name == "set-cookie" || name == "x-aws-ec2-metadata-token" ||
-      name == "x-amz-sso_bearer_token")
+  if (name == "authorization" || name == "proxy-authorization" || name == "x-amz-security-token" || name == "cookie" ||
+      name == "set-cookie" || name == "x-aws-ec2-metadata-token" || name == "x-amz-sso_bearer_token")
     return header.name + ": REDACTED";
   if (name == "location") return header.name + ": " + redact_url_for_log(header.value);
   return header.name + ": " + header.value;
 }
 
 std::string redact_url_for_log(std::string_view url) {
-  static const std::regex secret_param(
-      R"(([?&](?:[^=&]*(?:signature|token|credential|password|secret)[^=&]*)=)[^&]*)", std::regex::icase);
+  static const std::regex secret_param(R"(([?&](?:[^=&]*(?:signature|token|credential|password|secret)[^=&]*)=)[^&]*)",
+                                       std::regex::icase);
   return std::regex_replace(std::string(url), secret_param, "$1REDACTED");
 }
 
@@ -155,74 +235,18 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
   HttpResponse response;
   Transfer transfer{&response, request.max_response_body};
   char error_buffer[CURL_ERROR_SIZE] = {0};
-
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
-  if (request.deadline.count() > 0) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.deadline.count()));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(timeouts_.stall.count() / 1000)));
-  if (stop_ && request.method != "DELETE") {
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_xfer);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(stop_));
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  }
-  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  if (!tls_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls_.ca_file.c_str());
-  if (tls_.insecure) {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-
-  if (request.method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-  } else if (request.method == "GET") {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  } else {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data() ? request.body.data() : "");
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-  }
-
-  curl_slist* headers = nullptr;
-  bool has_content_type = false;
-  for (const auto& h : request.headers) {
-    if (lower(h.name) == "content-type") has_content_type = true;
-    headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
-  }
-  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-  if (!has_content_type) headers = curl_slist_append(headers, "Content-Type:");  // no form-urlencoded default
+  set_transfer_options(curl, request, timeouts_, stop_, transfer, error_buffer);
+  set_tls_options(curl, tls_);
+  set_method(curl, request);
+  curl_slist* headers = header_list(request);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-
-  if (logger_) {
-    logger_("> " + request.method + " " + redact_url_for_log(request.url) +
-            (request.body.empty() ? "" : " (" + std::to_string(request.body.size()) + " bytes)"));
-    for (const auto& h : request.headers) logger_(">   " + redact_header_for_log(h));
-  }
+  if (logger_) log_request(logger_, request);
 
   CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
-  if (rc != CURLE_OK) {
-    if (transfer.too_large)
-      throw NetworkError(NetworkError::Kind::TooLarge, request.method + " " + redact_url_for_log(request.url) +
-                                                            ": response body larger than " +
-                                                            std::to_string(request.max_response_body) + " bytes");
-    std::string detail = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
-    if (logger_) logger_("< error: " + detail);
-    throw NetworkError(kind_of(rc), request.method + " " + redact_url_for_log(request.url) + ": " + detail);
-  }
+  if (rc != CURLE_OK) throw transfer_error(rc, request, transfer, error_buffer, logger_);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  if (logger_) {
-    logger_("< " + std::to_string(response.status) + " " + request.method + " " + redact_url_for_log(request.url));
-    for (const auto& h : response.headers) logger_("<   " + redact_header_for_log(h));
-  }
+  if (logger_) log_response(logger_, request, response);
   return response;
 }
 

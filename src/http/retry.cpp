@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "oci_push/http/http_client.h"
+#include "oci_push/util/quoted.h"
 
 namespace ocipush {
 
@@ -28,7 +29,7 @@ std::optional<Millis> parse_retry_after(std::string_view value) {
 
 Millis parse_duration(std::string_view text, std::string_view option) {
   auto bad = [&] {
-    return UsageError(std::string(option) + " takes a duration such as 30s, 5m or 500ms, not \"" + std::string(text) + "\"");
+    return UsageError(std::string(option) + " takes a duration such as 30s, 5m or 500ms, not " + in_quotes(text));
   };
   size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
@@ -83,9 +84,7 @@ RetryBudget* RetryScope::current() { return t_current; }
 bool wait_for_retry(RetryBudget& budget, std::optional<Millis> retry_after) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   const auto& policy = budget.policy();
-  auto now = [] {
-    return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now().time_since_epoch());
-  };
+  auto now = [] { return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now().time_since_epoch()); };
   if (policy.stop && policy.stop->load()) throw Interrupted();
   auto delay = budget.next(now(), std::uniform_real_distribution<double>(0.0, 1.0)(random), retry_after);
   if (!delay) return false;
@@ -95,6 +94,15 @@ bool wait_for_retry(RetryBudget& budget, std::optional<Millis> retry_after) {
     std::this_thread::sleep_for(std::min(Millis(50), end - now()));
   }
   return true;
+}
+
+bool announce_and_wait_for_retry(RetryBudget& budget, const std::string& what,
+                                 const std::function<void(const std::string&)>& on_retry,
+                                 std::optional<Millis> retry_after) {
+  if (on_retry && budget.retries() < budget.policy().max_retries)
+    on_retry("retry " + std::to_string(budget.retries() + 1) + "/" + std::to_string(budget.policy().max_retries) +
+             " after " + what);
+  return wait_for_retry(budget, retry_after);
 }
 
 }  // namespace ocipush

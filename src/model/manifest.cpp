@@ -6,6 +6,7 @@
 
 #include "oci_push/util/error.h"
 #include "oci_push/util/json_limits.h"
+#include "oci_push/util/quoted.h"
 
 namespace ocipush {
 
@@ -42,7 +43,7 @@ LayerCompression compression_of_layer_media_type(std::string_view media_type) {
     return LayerCompression::Zstd;
   if (media_type == kOciLayerTar || media_type == "application/vnd.oci.image.layer.nondistributable.v1.tar")
     return LayerCompression::None;
-  throw Error("unsupported layer media type \"" + std::string(media_type) + "\"");
+  throw Error("unsupported layer media type " + in_quotes(media_type));
 }
 
 namespace {
@@ -70,8 +71,8 @@ Descriptor parse_descriptor(const nlohmann::json& j, std::string_view source_nam
   d.media_type = j["mediaType"].get<std::string>();
   if (!j.contains("size") || !j["size"].is_number_unsigned()) throw bad(source_name, where, "missing or negative size");
   d.size = j["size"].get<uint64_t>();
-  auto digest = j.contains("digest") && j["digest"].is_string() ? Digest::parse(j["digest"].get<std::string>())
-                                                                 : std::nullopt;
+  auto digest =
+      j.contains("digest") && j["digest"].is_string() ? Digest::parse(j["digest"].get<std::string>()) : std::nullopt;
   if (!digest) throw bad(source_name, where, "missing or malformed digest");
   d.digest = *digest;
   if (j.contains("urls") && j["urls"].is_array())
@@ -111,7 +112,7 @@ Platform Platform::parse(std::string_view text) {
   }
   bool empty_part = std::any_of(parts.begin(), parts.end(), [](const std::string& s) { return s.empty(); });
   if (parts.size() < 2 || parts.size() > 3 || empty_part)
-    throw UsageError("invalid platform \"" + std::string(text) + "\": expected OS/ARCH[/VARIANT], e.g. linux/arm64");
+    throw UsageError("invalid platform " + in_quotes(text) + ": expected OS/ARCH[/VARIANT], e.g. linux/arm64");
   p.os = parts[0];
   p.architecture = parts[1];
   if (parts.size() == 3) p.variant = parts[2];
@@ -165,7 +166,7 @@ ImageManifest parse_image_manifest(std::string_view json, std::string_view sourc
   } else if (media == media_type::kOciManifest) {
     m.format = ManifestFormat::Oci;
   } else {
-    throw Error(std::string(source_name) + ": not an image manifest (mediaType \"" + media + "\")");
+    throw Error(std::string(source_name) + ": not an image manifest (mediaType " + in_quotes(media) + ")");
   }
   if (!j.contains("config")) throw Error(std::string(source_name) + ": manifest has no config");
   m.config = parse_descriptor(j["config"], source_name, "config");
@@ -182,11 +183,12 @@ ImageIndex parse_image_index(std::string_view json, std::string_view source_name
   index.media_type = j.contains("mediaType") && j["mediaType"].is_string() ? j["mediaType"].get<std::string>()
                                                                            : std::string(media_type::kOciIndex);
   if (!is_index_media_type(index.media_type))
-    throw Error(std::string(source_name) + ": not an index (mediaType \"" + index.media_type + "\")");
+    throw Error(std::string(source_name) + ": not an index (mediaType " + in_quotes(index.media_type) + ")");
   if (!j.contains("manifests") || !j["manifests"].is_array())
     throw Error(std::string(source_name) + ": index has no manifests array");
   if (j["manifests"].size() > kMaxIndexEntries)
-    throw Error(std::string(source_name) + ": index lists more than " + std::to_string(kMaxIndexEntries) + " manifests");
+    throw Error(std::string(source_name) + ": index lists more than " + std::to_string(kMaxIndexEntries) +
+                " manifests");
   for (size_t i = 0; i < j["manifests"].size(); ++i) {
     const auto& e = j["manifests"][i];
     IndexEntry entry{parse_descriptor(e, source_name, "manifests[" + std::to_string(i) + "]"), std::nullopt};

@@ -173,8 +173,7 @@ Reference parse_reference(std::string_view text) {
   if (const size_t at = rest.find('@'); at != std::string_view::npos) {
     const std::string_view digest = rest.substr(at + 1);
     if (!Digest::parse(digest)) {
-      fail(text,
-           fmt::format("invalid digest {} (expected sha256: and 64 lowercase hex digits)", in_quotes(digest)));
+      fail(text, fmt::format("invalid digest {} (expected sha256: and 64 lowercase hex digits)", in_quotes(digest)));
     }
     ref.digest = std::string(digest);
     rest = rest.substr(0, at);

@@ -16,8 +16,7 @@ std::string ecr_refusal_hint(long status, std::string_view body) {
     return "the registry token has expired: log in again (oci-push refreshes ECR tokens by itself)";
   static const std::regex action(R"(not authorized to perform:? ([A-Za-z0-9-]+:[A-Za-z0-9]+))");
   std::smatch m;
-  if (std::regex_search(text, m, action))
-    return "the IAM policy of these AWS credentials must allow " + m[1].str();
+  if (std::regex_search(text, m, action)) return "the IAM policy of these AWS credentials must allow " + m[1].str();
   return {};
 }
 

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "oci_push/util/base64.h"
-#include "oci_push/util/json_limits.h"
 #include "oci_push/model/reference.h"
 #include "oci_push/registry/registry_client.h"
+#include "oci_push/util/base64.h"
+#include "oci_push/util/json_limits.h"
 #include "oci_push/util/percent_encode.h"
 
 namespace ocipush {
@@ -54,9 +54,7 @@ std::vector<std::string> challenge_extra_scopes(const AuthChallenge& challenge) 
 
 std::string token_request_url(const AuthChallenge& challenge, const std::vector<std::string>& scopes) {
   std::string url = challenge.params.at("realm");
-  auto add = [&](const std::string& param) {
-    url += (url.find('?') == std::string::npos ? "?" : "&") + param;
-  };
+  auto add = [&](const std::string& param) { url += (url.find('?') == std::string::npos ? "?" : "&") + param; };
   if (auto service = challenge.params.find("service"); service != challenge.params.end())
     add("service=" + percent_encode(service->second, false));
   for (const auto& scope : scopes) add("scope=" + percent_encode(scope, false));
@@ -131,8 +129,8 @@ BearerToken RegistryAuth::fetch_token(const std::vector<std::string>& scopes) {
     // OAuth2: the refresh token (docker's identitytoken) buys an access token for these scopes.
     if (plain_remote) throw Error("refusing to send a refresh token over plain HTTP to token server " + server);
     body = refresh_token_form(*challenge_, scopes, refresh_token_);
-    response = http_.send({"POST", realm->second, {{"Content-Type", "application/x-www-form-urlencoded"}}, body,
-                           kMaxTokenResponse});
+    response = http_.send(
+        {"POST", realm->second, {{"Content-Type", "application/x-www-form-urlencoded"}}, body, kMaxTokenResponse});
   } else {
     HttpRequest request{"GET", token_request_url(*challenge_, scopes), {}, {}, kMaxTokenResponse};
     if (has_password(credentials_)) {
@@ -144,8 +142,9 @@ BearerToken RegistryAuth::fetch_token(const std::vector<std::string>& scopes) {
   if (response.status != 200) {
     std::string hint;
     if (response.status == 401)
-      hint = usable_credentials() ? " (credentials rejected)"
-                                  : " (no credentials: use --username/--password-stdin, oci-push login or a docker config.json)";
+      hint = usable_credentials()
+                 ? " (credentials rejected)"
+                 : " (no credentials: use --username/--password-stdin, oci-push login or a docker config.json)";
     throw Error("token server " + server + " refused a token for " + scope_key(scopes) + " on " + host_ + ": " +
                 describe_registry_error(response.status, response.body) + hint);
   }

@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "oci_push/registry/refusal_hints.h"
-#include "oci_push/util/json_limits.h"
 #include "oci_push/model/manifest.h"
 #include "oci_push/model/reference.h"
+#include "oci_push/registry/refusal_hints.h"
+#include "oci_push/util/json_limits.h"
 
 namespace ocipush {
 
@@ -93,13 +93,17 @@ std::string describe_registry_error(long status, std::string_view body) {
   // A short plain-text body may say more than the status; a long or binary one would flood the line.
   std::string text;
   for (char c : body.substr(0, 200)) text += (c == '\n' || c == '\r') ? ' ' : c;
-  bool printable = !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+  bool printable =
+      !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
   if (printable) out += ": " + text;
   return out;
 }
 
 RegistryClient::RegistryClient(HttpClient& http, std::string registry_host, RegistryOptions options)
-    : http_(http), host_(std::move(registry_host)), options_(std::move(options)), auth_(http_, host_, options_.credentials) {
+    : http_(http),
+      host_(std::move(registry_host)),
+      options_(std::move(options)),
+      auth_(http_, host_, options_.credentials) {
   base_url_ = (options_.plain_http ? "http://" : "https://") + host_;
 }
 
@@ -118,11 +122,11 @@ HttpResponse RegistryClient::first_contact() {
     }
     // A 5xx or 429 from plain HTTP is a registry that speaks it, busy for now: ping() retries it there.
     if (response.status != 200 && response.status != 401 && !is_retryable_status(response.status))
-      throw NetworkError(e.kind(), std::string(e.what()) +
-                                       (e.kind() == NetworkError::Kind::Tls
-                                            ? " (the certificate must name " + host_ +
-                                                  " and come from a trusted CA: --ca-file or SSL_CERT_FILE)"
-                                            : ""));
+      throw NetworkError(e.kind(),
+                         std::string(e.what()) + (e.kind() == NetworkError::Kind::Tls
+                                                      ? " (the certificate must name " + host_ +
+                                                            " and come from a trusted CA: --ca-file or SSL_CERT_FILE)"
+                                                      : ""));
     base_url_ = "http://" + host_;
     return response;
   }
@@ -173,9 +177,8 @@ HttpResponse RegistryClient::send_following_redirects(HttpRequest request) {
     if (!next.starts_with("https://") && !next.starts_with("http://"))
       throw Error("registry " + host_ + " redirected to a non-HTTP URL; refusing to follow");
     if (origin_host(next) != origin_host(request.url)) {
-      std::erase_if(request.headers, [](const HttpHeader& h) {
-        return h.name == "Authorization" || h.name == "authorization";
-      });
+      std::erase_if(request.headers,
+                    [](const HttpHeader& h) { return h.name == "Authorization" || h.name == "authorization"; });
     }
     if (response.status == 303) {
       request.method = request.method == "HEAD" ? "HEAD" : "GET";
@@ -186,10 +189,7 @@ HttpResponse RegistryClient::send_following_redirects(HttpRequest request) {
 }
 
 bool RegistryClient::wait_to_retry(RetryBudget& budget, const std::string& what, std::optional<Millis> retry_after) {
-  if (options_.on_retry && budget.retries() < budget.policy().max_retries)
-    options_.on_retry("retry " + std::to_string(budget.retries() + 1) + "/" +
-                      std::to_string(budget.policy().max_retries) + " after " + what);
-  return wait_for_retry(budget, retry_after);
+  return announce_and_wait_for_retry(budget, what, options_.on_retry, retry_after);
 }
 
 bool RegistryClient::wait_after_status(RetryBudget& budget, const std::string& what, const HttpResponse& response) {
@@ -238,8 +238,9 @@ HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo,
 void RegistryClient::fail(const std::string& what, const HttpResponse& response) const {
   std::string hint;
   if (response.status == 401)
-    hint = auth_.has_credentials() ? " (credentials rejected)"
-                                   : " (no credentials: use --username/--password-stdin, oci-push login or a docker config.json)";
+    hint = auth_.has_credentials()
+               ? " (credentials rejected)"
+               : " (no credentials: use --username/--password-stdin, oci-push login or a docker config.json)";
   if (auto ecr = ecr_refusal_hint(response.status, response.body); !ecr.empty()) hint += " (" + ecr + ")";
   if (is_retryable_status(response.status))
     throw TransientError("registry " + host_ + " refused " + what + ": " +
@@ -273,7 +274,9 @@ bool RegistryClient::mount_blob(const std::string& repo, const Digest& digest, c
   HttpRequest request{"POST",
                       base_url_ + "/v2/" + repo + "/blobs/uploads/?mount=" + url_escape(digest.str()) +
                           "&from=" + url_escape(from),
-                      {}, {}, 64 << 10};
+                      {},
+                      {},
+                      64 << 10};
   auto response = send(request, repo, {"repository:" + from + ":pull"});
   if (response.status == 201) return true;
   if (response.status == 202) {
@@ -286,10 +289,12 @@ bool RegistryClient::mount_blob(const std::string& repo, const Digest& digest, c
 
 std::string RegistryClient::upload_chunk(const std::string& repo, const std::string& upload_url, uint64_t offset,
                                          std::string_view chunk) {
-  HttpRequest request{"PATCH", upload_url,
+  HttpRequest request{"PATCH",
+                      upload_url,
                       {{"Content-Type", "application/octet-stream"},
                        {"Content-Range", std::to_string(offset) + "-" + std::to_string(offset + chunk.size() - 1)}},
-                      chunk, 64 << 10};
+                      chunk,
+                      64 << 10};
   auto response = send(request, repo, {}, /*retry=*/false);
   // The spec says 202; ECR answers 201; some proxies 204. The offset is tracked here, not read back,
   // because ECR's Range header stops advancing after the first chunk.
@@ -322,8 +327,11 @@ std::optional<UploadStatus> RegistryClient::upload_status(const std::string& rep
 
 void RegistryClient::finish_upload(const std::string& repo, const std::string& upload_url, const Digest& digest,
                                    std::string_view data) {
-  HttpRequest request{"PUT", with_query(upload_url, "digest=" + url_escape(digest.str())),
-                      {{"Content-Type", "application/octet-stream"}}, data, 64 << 10};
+  HttpRequest request{"PUT",
+                      with_query(upload_url, "digest=" + url_escape(digest.str())),
+                      {{"Content-Type", "application/octet-stream"}},
+                      data,
+                      64 << 10};
   auto response = send(request, repo);
   if (response.status != 201 && response.status != 204 && response.status != 202)
     fail("finishing upload of " + digest.str() + " to " + repo, response);
@@ -352,8 +360,11 @@ std::string RegistryClient::get_blob(const std::string& repo, const Digest& dige
 
 std::optional<std::string> RegistryClient::put_manifest(const std::string& repo, const std::string& reference,
                                                         std::string_view media_type, std::string_view body) {
-  HttpRequest request{"PUT", base_url_ + "/v2/" + repo + "/manifests/" + reference,
-                      {{"Content-Type", std::string(media_type)}}, body, 64 << 10};
+  HttpRequest request{"PUT",
+                      base_url_ + "/v2/" + repo + "/manifests/" + reference,
+                      {{"Content-Type", std::string(media_type)}},
+                      body,
+                      64 << 10};
   auto response = send(request, repo);
   if (response.status != 201 && response.status != 200 && response.status != 202 && response.status != 204)
     fail("manifest " + repo + ":" + reference, response);
@@ -361,8 +372,11 @@ std::optional<std::string> RegistryClient::put_manifest(const std::string& repo,
 }
 
 std::optional<FetchedManifest> RegistryClient::get_manifest(const std::string& repo, const std::string& reference) {
-  auto response = send({"GET", base_url_ + "/v2/" + repo + "/manifests/" + reference,
-                        {{"Accept", kManifestAccept}}, {}, kMaxManifestSize},
+  auto response = send({"GET",
+                        base_url_ + "/v2/" + repo + "/manifests/" + reference,
+                        {{"Accept", kManifestAccept}},
+                        {},
+                        kMaxManifestSize},
                        repo);
   if (response.status == 404) return std::nullopt;
   if (response.status != 200) fail("GET manifest " + repo + ":" + reference, response);

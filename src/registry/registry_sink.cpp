@@ -25,8 +25,7 @@ std::optional<std::string> RegistrySink::put_manifest(const std::string& reposit
   return client_->put_manifest(repository, reference, media_type, bytes);
 }
 
-std::optional<FetchedManifest> RegistrySink::get_manifest(const std::string& repository,
-                                                          const std::string& reference) {
+std::optional<FetchedManifest> RegistrySink::get_manifest(const std::string& repository, const std::string& reference) {
   return client_->get_manifest(repository, reference);
 }
 

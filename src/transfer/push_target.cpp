@@ -2,15 +2,16 @@
 
 #include <algorithm>
 
-#include "oci_push/util/error.h"
 #include "oci_push/model/reference.h"
+#include "oci_push/util/error.h"
+#include "oci_push/util/quoted.h"
 
 namespace ocipush {
 
 namespace {
 
 void add_tag(std::vector<std::string>& tags, const std::string& tag) {
-  if (!is_valid_tag(tag)) throw UsageError("invalid tag \"" + tag + "\"");
+  if (!is_valid_tag(tag)) throw UsageError("invalid tag " + in_quotes(tag));
   if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
 }
 
@@ -25,7 +26,7 @@ Reference parse_repo_tag(const std::string& repo_tag) {
 
 Reference registry_host(std::string_view registry) {
   Reference host = parse_reference(std::string(registry) + "/placeholder");
-  if (host.registry != registry) throw UsageError("--registry \"" + std::string(registry) + "\" is not a registry host");
+  if (host.registry != registry) throw UsageError("--registry " + in_quotes(registry) + " is not a registry host");
   return host;
 }
 
@@ -69,7 +70,8 @@ std::vector<PushTarget> resolve_push_targets(std::string_view target, std::strin
       for (const auto& tag : bare_tags) add_tag(t.tags, tag);
     }
   } else {
-    if (registry.empty()) throw UsageError("no TARGET: give REGISTRY/REPO[:TAG], or --registry HOST to use the tarball's RepoTags");
+    if (registry.empty())
+      throw UsageError("no TARGET: give REGISTRY/REPO[:TAG], or --registry HOST to use the tarball's RepoTags");
     if (repo_tags.empty())
       throw Error("no TARGET given and the image records no repository name (RepoTags): give REGISTRY/REPO:TAG");
     Reference host = registry_host(registry);
@@ -104,7 +106,8 @@ std::vector<PushTarget> resolve_bundle_targets(std::string_view prefix, std::str
     auto& t = target_for(targets, base);
     for (const auto& tag : bare_tags) add_tag(t.tags, tag);
   }
-  if (targets.empty()) throw Error("an image of the bundle has no name (no RepoTags or ref.name); --all cannot place it");
+  if (targets.empty())
+    throw Error("an image of the bundle has no name (no RepoTags or ref.name); --all cannot place it");
   finish_targets(targets, extra_tags);
   return targets;
 }
@@ -113,7 +116,8 @@ static void finish_targets(std::vector<PushTarget>& targets, const std::vector<s
   for (auto& t : targets) {
     for (const auto& tag : extra_tags) add_tag(t.tags, tag);
     if (t.tags.empty() && !t.digest)
-      throw Error("no tag for " + t.name() + ": TARGET names none and the tarball records no RepoTags; add :TAG or -t TAG");
+      throw Error("no tag for " + t.name() +
+                  ": TARGET names none and the tarball records no RepoTags; add :TAG or -t TAG");
   }
 }
 

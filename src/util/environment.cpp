@@ -32,6 +32,85 @@ void make_private_dirs(const std::filesystem::path& dir) {
     throw Error(dir.string() + ": cannot create the directory: " + std::strerror(errno));
 }
 
+// A child's stdin, stdout and stderr; [0] is each pipe's reading end, [1] its writing end.
+struct ChildPipes {
+  int in[2], out[2], err[2];
+};
+
+ChildPipes make_child_pipes() {
+  ChildPipes p;
+  if (::pipe2(p.in, O_CLOEXEC) != 0 || ::pipe2(p.out, O_CLOEXEC) != 0 || ::pipe2(p.err, O_CLOEXEC) != 0)
+    throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
+  return p;
+}
+
+// Starts argv[0] (looked up on PATH) on the child's ends of `pipes`; posix_spawnp's 0 or error number.
+int spawn_child(const std::vector<std::string>& argv, const ChildPipes& pipes, pid_t& pid) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipes.in[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, pipes.out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, pipes.err[1], 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc;
+}
+
+// Feed stdin and drain stdout/stderr together, so neither side can block the other.
+void exchange_with_child(int in_fd, int out_fd, int err_fd, const std::string& input, ProcessResult& result) {
+  size_t written = 0;
+  if (input.empty()) {
+    ::close(in_fd);
+    in_fd = -1;
+  } else {
+    ::fcntl(in_fd, F_SETFL, O_NONBLOCK);
+  }
+  int fds[2] = {out_fd, err_fd};
+  std::string* sinks[2] = {&result.out, &result.err};
+  while (fds[0] >= 0 || fds[1] >= 0) {
+    pollfd p[3];
+    int n = 0;
+    for (int i = 0; i < 2; ++i) p[n++] = {fds[i], POLLIN, 0};
+    p[n++] = {in_fd, POLLOUT, 0};
+    if (::poll(p, static_cast<nfds_t>(n), -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[4096];
+      const ssize_t got = ::read(fds[i], buf, sizeof buf);
+      if (got <= 0) {
+        ::close(fds[i]);
+        fds[i] = -1;
+      } else if (sinks[i]->size() < kMaxProcessOutput) {
+        sinks[i]->append(buf, static_cast<size_t>(got));
+      }
+    }
+    if (in_fd >= 0 && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      const ssize_t put = ::write(in_fd, input.data() + written, input.size() - written);
+      if (put > 0) written += static_cast<size_t>(put);
+      if (put < 0 && errno != EAGAIN && errno != EINTR) written = input.size();
+      if (written >= input.size()) {
+        ::close(in_fd);
+        in_fd = -1;
+      }
+    }
+  }
+  if (in_fd >= 0) ::close(in_fd);
+}
+
+// The exit status, or 128 + the signal that ended the child, as a shell reports it.
+int wait_for_exit(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 class SystemEnvironment : public Environment {
  public:
   std::optional<std::string> get(const std::string& name) const override {
@@ -84,83 +163,26 @@ class SystemEnvironment : public Environment {
         .count();
   }
 
-  void sleep_ms(int64_t milliseconds) override {
-    std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
-  }
+  void sleep_ms(int64_t milliseconds) override { std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds)); }
 
   ProcessResult run(const std::vector<std::string>& argv, const std::string& input) override {
-    int in_pipe[2], out_pipe[2], err_pipe[2];
-    if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
-      throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
+    const ChildPipes pipes = make_child_pipes();
     pid_t pid = 0;
-    const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(in_pipe[0]);
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
+    const int rc = spawn_child(argv, pipes, pid);
+    ::close(pipes.in[0]);
+    ::close(pipes.out[1]);
+    ::close(pipes.err[1]);
     ProcessResult result;
     if (rc != 0) {
-      ::close(in_pipe[1]);
-      ::close(out_pipe[0]);
-      ::close(err_pipe[0]);
+      ::close(pipes.in[1]);
+      ::close(pipes.out[0]);
+      ::close(pipes.err[0]);
       result.exit_status = 127;
       result.err = std::strerror(rc);
       return result;
     }
-    // Feed stdin and drain stdout/stderr together, so neither side can block the other.
-    size_t written = 0;
-    int in_fd = in_pipe[1];
-    if (input.empty()) {
-      ::close(in_fd);
-      in_fd = -1;
-    } else {
-      ::fcntl(in_fd, F_SETFL, O_NONBLOCK);
-    }
-    int fds[2] = {out_pipe[0], err_pipe[0]};
-    std::string* sinks[2] = {&result.out, &result.err};
-    while (fds[0] >= 0 || fds[1] >= 0) {
-      pollfd p[3];
-      int n = 0;
-      for (int i = 0; i < 2; ++i) p[n++] = {fds[i], POLLIN, 0};
-      p[n++] = {in_fd, POLLOUT, 0};
-      if (::poll(p, static_cast<nfds_t>(n), -1) < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      for (int i = 0; i < 2; ++i) {
-        if (fds[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        char buf[4096];
-        const ssize_t got = ::read(fds[i], buf, sizeof buf);
-        if (got <= 0) {
-          ::close(fds[i]);
-          fds[i] = -1;
-        } else if (sinks[i]->size() < kMaxProcessOutput) {
-          sinks[i]->append(buf, static_cast<size_t>(got));
-        }
-      }
-      if (in_fd >= 0 && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-        const ssize_t put = ::write(in_fd, input.data() + written, input.size() - written);
-        if (put > 0) written += static_cast<size_t>(put);
-        if (put < 0 && errno != EAGAIN && errno != EINTR) written = input.size();
-        if (written >= input.size()) {
-          ::close(in_fd);
-          in_fd = -1;
-        }
-      }
-    }
-    if (in_fd >= 0) ::close(in_fd);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    exchange_with_child(pipes.in[1], pipes.out[0], pipes.err[0], input, result);
+    result.exit_status = wait_for_exit(pid);
     return result;
   }
 };

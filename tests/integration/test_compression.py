@@ -244,17 +244,21 @@ class MemoryTest(CacheTestBase):
     def test_peak_rss_four_layers_in_flight_is_flat_in_layer_size(self):
         """Four big layers at once (the default -j 4, --threads 2 as on the 2-core benchmark
         machine): under 64 MiB, and layers three times bigger cost no more than 4 MiB more.
-        Both sizes compress to more than two 5 MiB chunks, so every buffer is in use in both."""
+        Both sizes compress to more than two 5 MiB chunks, so every buffer is in use in both.
+        Each size is pushed twice (to two repositories) and its peak is the larger: whether the four
+        layers overlap fully depends on scheduling, and on a loaded machine the smaller image sometimes
+        peaked 4 MiB below its usual peak (seen here under ctest -j2), which is not flatness."""
         reg = self.start_registry()
         peaks = {}
         for name, size in (("four-24m", 24 * MiB), ("four-72m", 72 * MiB)):
             with self.subTest(layers=name):
                 path, img = self.four_layer_image(name, size)
-                rss, obj = self.peak_rss_push(reg, path, name, "--no-cache", "--threads", "2")
-                self.assertLess(rss, RSS_LIMIT_KIB, f"{name}: peak RSS {rss} KiB")
-                self.assertEqual([layer["diffId"] for layer in obj["layers"]], img.diff_ids)
-                self.assertTrue(all(not layer["skipped"] for layer in obj["layers"]), obj)
-                peaks[name] = rss
+                for repo in (name, name + "-again"):
+                    rss, obj = self.peak_rss_push(reg, path, repo, "--no-cache", "--threads", "2")
+                    self.assertLess(rss, RSS_LIMIT_KIB, f"{name}: peak RSS {rss} KiB")
+                    self.assertEqual([layer["diffId"] for layer in obj["layers"]], img.diff_ids)
+                    self.assertTrue(all(not layer["skipped"] for layer in obj["layers"]), obj)
+                    peaks[name] = max(rss, peaks.get(name, 0))
         self.verify(reg, "four-72m", "1", img)
         self.assertLess(peaks["four-72m"] - peaks["four-24m"], 4 * 1024, peaks)
 

@@ -5,11 +5,11 @@
 #include <optional>
 #include <string>
 
-#include "oci_push/auth/docker_config.h"
 #include "oci_push/auth/aws/ecr.h"
-#include "oci_push/util/environment.h"
-#include "oci_push/http/http_client.h"
 #include "oci_push/auth/aws/sigv4.h"
+#include "oci_push/auth/docker_config.h"
+#include "oci_push/http/http_client.h"
+#include "oci_push/util/environment.h"
 
 namespace ocipush {
 
@@ -35,7 +35,8 @@ std::optional<EcrRegistry> ecr_registry_for(const std::string& registry, const A
 
 // An ECR token: AWS credentials from the chain, then the on-disk cache (unless `force_new`) or
 // GetAuthorizationToken, whose answer is cached.
-EcrAuthorization ecr_login(const EcrRegistry& ecr, const AuthOptions& options, HttpClient& http, bool force_new = false);
+EcrAuthorization ecr_login(const EcrRegistry& ecr, const AuthOptions& options, HttpClient& http,
+                           bool force_new = false);
 
 // Credentials for `registry` (as the user wrote it): the command line; for ECR the built-in login
 // (refreshed by itself after a 401/403); else config.json (helpers, auths) and auth.json.

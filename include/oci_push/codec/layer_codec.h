@@ -34,7 +34,7 @@ CompressedDigests zstd_stream(const ByteReader& read, unsigned workers, int leve
 
 // Compresses with `codec` (gzip: block-parallel on `pool`; zstd: its own workers; none: as it is).
 CompressedDigests compress_stream(const LayerCodec& codec, const ByteReader& read, ThreadPool& pool,
-                                  const ByteSink& sink, const ProgressCallback& progress,
-                                  const std::atomic<bool>& stop, size_t gzip_window = 0);
+                                  const ByteSink& sink, const ProgressCallback& progress, const std::atomic<bool>& stop,
+                                  size_t gzip_window = 0);
 
 }  // namespace ocipush

@@ -8,20 +8,20 @@
 #include <vector>
 
 #include "oci_push/io/byte_source.h"
+#include "oci_push/io/tar_index.h"
 #include "oci_push/model/digest.h"
 #include "oci_push/model/image.h"
 #include "oci_push/model/manifest.h"
-#include "oci_push/io/tar_index.h"
 
 namespace ocipush {
 
 // A file that was consumed as the stream passed it, before anything said what it was: its digests, and
 // where its bytes went (nowhere when it was only digested).
 struct StreamedBlob {
-  Digest stored_digest;                // sha256 of the file as it was in the archive
+  Digest stored_digest;  // sha256 of the file as it was in the archive
   uint64_t stored_size = 0;
   LayerCompression stored_compression = LayerCompression::None;
-  Digest uncompressed;                 // sha256 after decompression (stored_digest when not compressed)
+  Digest uncompressed;  // sha256 after decompression (stored_digest when not compressed)
   std::optional<RegistryBlob> delivered;
 };
 

@@ -6,8 +6,8 @@
 
 #include "oci_push/formats/archive_files.h"
 #include "oci_push/io/byte_source.h"
-#include "oci_push/model/digest.h"
 #include "oci_push/io/tar_index.h"
+#include "oci_push/model/digest.h"
 
 namespace ocipush {
 

@@ -9,9 +9,9 @@
 
 #include "oci_push/formats/archive_files.h"
 #include "oci_push/io/byte_source.h"
+#include "oci_push/io/tar_index.h"
 #include "oci_push/model/image.h"
 #include "oci_push/model/manifest.h"
-#include "oci_push/io/tar_index.h"
 
 namespace ocipush {
 
@@ -25,8 +25,7 @@ struct DockerArchiveEntry {
 };
 
 // Parses manifest.json; throws Error naming `source_name` when it is not the docker-save shape.
-std::vector<DockerArchiveEntry> parse_docker_archive_manifest(std::string_view json,
-                                                              std::string_view source_name);
+std::vector<DockerArchiveEntry> parse_docker_archive_manifest(std::string_view json, std::string_view source_name);
 
 class DockerArchive {
  public:

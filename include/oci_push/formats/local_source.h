@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "oci_push/formats/archive_files.h"
 #include "oci_push/codec/blob_streams.h"
+#include "oci_push/formats/archive_files.h"
 #include "oci_push/model/image.h"
 
 namespace ocipush {

@@ -9,7 +9,6 @@
 namespace ocipush {
 
 inline constexpr size_t kMaxManifestBytes = 4 << 20;  // the distribution spec's limit
-inline constexpr size_t kMaxConfigBytes = 16 << 20;
 inline constexpr int kMaxIndexDepth = 8;
 
 // Reads oci-layout and index.json, then every manifest, nested index and config they name, each

@@ -5,10 +5,10 @@
 #include <functional>
 #include <string>
 
-#include "oci_push/formats/archive_files.h"
 #include "oci_push/codec/blob_streams.h"
-#include "oci_push/model/image.h"
+#include "oci_push/formats/archive_files.h"
 #include "oci_push/formats/local_source.h"
+#include "oci_push/model/image.h"
 
 namespace ocipush {
 

@@ -1,3 +1,4 @@
+// The real HttpClient: libcurl with pooled handles (connection reuse), timeouts, TLS options, stop.
 #pragma once
 #include <memory>
 #include <mutex>

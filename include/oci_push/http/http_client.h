@@ -21,7 +21,7 @@ struct HttpRequest {
   std::string method;  // GET, HEAD, POST, PUT, PATCH, DELETE
   std::string url;
   std::vector<HttpHeader> headers;
-  std::string_view body;  // not owned; must outlive send()
+  std::string_view body;               // not owned; must outlive send()
   size_t max_response_body = 1 << 20;  // a longer body is an error, never an allocation
   // A limit on the whole request, connection included (NetworkError Timeout past it); zero: only the
   // client's connect and stall limits. For probes that must not hold a run up (EC2 metadata).

@@ -7,6 +7,7 @@
 #pragma once
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,10 +19,10 @@ namespace ocipush {
 using Millis = std::chrono::milliseconds;
 
 struct RetryPolicy {
-  int max_retries = 5;            // --retries N: retries (not tries) per request or per blob upload
-  Millis budget{300'000};         // --retry-budget: time allowed from an account's first failure
-  Millis base_delay{500};         // the first wait; doubled for each retry
-  Millis max_delay{30'000};       // backoff cap (a Retry-After may ask for more, within the budget)
+  int max_retries = 5;                      // --retries N: retries (not tries) per request or per blob upload
+  Millis budget{300'000};                   // --retry-budget: time allowed from an account's first failure
+  Millis base_delay{500};                   // the first wait; doubled for each retry
+  Millis max_delay{30'000};                 // backoff cap (a Retry-After may ask for more, within the budget)
   const std::atomic<bool>* stop = nullptr;  // set by SIGINT/SIGTERM: waits end with Interrupted
 };
 
@@ -48,8 +49,8 @@ Millis backoff_delay(const RetryPolicy& policy, int retry, double jitter, std::o
 // The network's time limits (curl): a connection, and a transfer with no byte moving. No limit on a
 // whole request, so a healthy multi-GB upload is never cut off.
 struct HttpTimeouts {
-  Millis connect{30'000};   // --connect-timeout
-  Millis stall{120'000};    // --stall-timeout: under 1 byte/s for this long (whole seconds)
+  Millis connect{30'000};  // --connect-timeout
+  Millis stall{120'000};   // --stall-timeout: under 1 byte/s for this long (whole seconds)
 };
 
 // One account. Pure: the caller passes the time (`now`, any steady origin) and the jitter.
@@ -89,5 +90,9 @@ class RetryScope {
 // The impure side: a steady clock, a random jitter, and a wait that ends early with Interrupted.
 // Returns false (nothing waited) when `budget` is spent; else waits and returns true.
 bool wait_for_retry(RetryBudget& budget, std::optional<Millis> retry_after = std::nullopt);
+// The same, after saying "retry N/M after WHAT" through `on_retry` (when the account has one left).
+bool announce_and_wait_for_retry(RetryBudget& budget, const std::string& what,
+                                 const std::function<void(const std::string&)>& on_retry,
+                                 std::optional<Millis> retry_after = std::nullopt);
 
 }  // namespace ocipush

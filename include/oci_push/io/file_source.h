@@ -1,3 +1,4 @@
+// A file on disk as a ByteSource, read with pread() so that many threads share one descriptor.
 #pragma once
 #include <string>
 

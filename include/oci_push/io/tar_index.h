@@ -12,9 +12,9 @@ namespace ocipush {
 
 struct TarEntry {
   enum class Type { File, Directory, Symlink, Hardlink, Other };
-  std::string name;      // normalised: no leading "./" or "/", no trailing "/"
+  std::string name;  // normalised: no leading "./" or "/", no trailing "/"
   Type type = Type::Other;
-  uint64_t offset = 0;   // of the data, in the tar
+  uint64_t offset = 0;  // of the data, in the tar
   uint64_t size = 0;
   std::string link_target;  // for Symlink and Hardlink, as stored
 };

@@ -16,9 +16,9 @@ namespace ocipush {
 // A layer's bytes held as a blob in a registry repository: a stream handed them there as it passed
 // (in the compression the push chose), or a registry is where the image was read from.
 struct RegistryBlob {
-  std::string registry;    // host[:port] as the registry client names it
+  std::string registry;  // host[:port] as the registry client names it
   std::string repository;
-  Descriptor blob;         // digest and size there (media type: decided by whoever writes the manifest)
+  Descriptor blob;  // digest and size there (media type: decided by whoever writes the manifest)
   LayerCompression compression = LayerCompression::None;
 };
 
@@ -30,20 +30,20 @@ struct Layer {
   std::shared_ptr<const ByteSource> bytes;  // the layer as stored (re-readable, thread-safe)
   std::optional<RegistryBlob> remote;
   LayerCompression stored_compression = LayerCompression::None;
-  uint64_t stream_size = 0;                 // the size a stream showed, when `bytes` is null
-  Digest diff_id;                           // from the config: sha256 of the uncompressed tar
+  uint64_t stream_size = 0;  // the size a stream showed, when `bytes` is null
+  Digest diff_id;            // from the config: sha256 of the uncompressed tar
   // As the source's manifest lists it (OCI sources): the bytes must have this digest and size.
   std::optional<Descriptor> descriptor;
-  bool foreign = false;                     // non-distributable: listed in the manifest, never uploaded
+  bool foreign = false;  // non-distributable: listed in the manifest, never uploaded
   uint64_t stored_size() const { return bytes ? bytes->size() : stream_size; }
 };
 
 struct Image {
-  std::string source_name;                  // "image.tar", for messages
-  std::string config_name;                  // where the config lives in the source
-  std::string config;                       // the config bytes, pushed as they are
+  std::string source_name;  // "image.tar", for messages
+  std::string config_name;  // where the config lives in the source
+  std::string config;       // the config bytes, pushed as they are
   Digest config_digest;
-  std::string config_media_type;            // as the source's manifest names it (or docker's default)
+  std::string config_media_type;  // as the source's manifest names it (or docker's default)
   std::vector<Layer> layers;
   ManifestFormat native_format = ManifestFormat::Docker;
   // The source's own manifest, when it has one (OCI sources): pushed byte for byte when nothing changes.
@@ -74,8 +74,8 @@ struct Index {
 };
 
 struct SourceContents {
-  std::string name;                // the path the user gave
-  std::string kind;                // "docker-archive", "oci-layout", "oci-archive"
+  std::string name;  // the path the user gave
+  std::string kind;  // "docker-archive", "oci-layout", "oci-archive"
   std::vector<Artifact> artifacts;
   std::shared_ptr<const void> keep_alive;  // the archive or directory the blobs are read from
 };

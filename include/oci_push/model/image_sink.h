@@ -54,10 +54,8 @@ class ImageSink {
                                                   std::string_view media_type, std::string_view bytes) = 0;
 
   // What the end already holds, for planning; nullopt when it has no such manifest or blob.
-  virtual std::optional<FetchedManifest> get_manifest(const std::string& repository,
-                                                      const std::string& reference) = 0;
-  virtual std::optional<std::string> get_blob(const std::string& repository, const Digest& digest,
-                                              size_t max_size) = 0;
+  virtual std::optional<FetchedManifest> get_manifest(const std::string& repository, const std::string& reference) = 0;
+  virtual std::optional<std::string> get_blob(const std::string& repository, const Digest& digest, size_t max_size) = 0;
 };
 
 }  // namespace ocipush

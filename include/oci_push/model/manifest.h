@@ -23,7 +23,8 @@ inline constexpr std::string_view kOciLayerZstd = "application/vnd.oci.image.lay
 inline constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
 inline constexpr std::string_view kDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
 inline constexpr std::string_view kDockerForeignLayer = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
-inline constexpr std::string_view kOciNondistributableGzip = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+inline constexpr std::string_view kOciNondistributableGzip =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
 }  // namespace media_type
 
 enum class ManifestFormat { Docker, Oci };

@@ -25,7 +25,7 @@ struct Reference {
 // names get "library/".
 Reference parse_reference(std::string_view text);
 
-bool is_valid_tag(std::string_view tag);             // [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
+bool is_valid_tag(std::string_view tag);                // [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
 bool is_valid_repository(std::string_view repository);  // lowercase path components per the OCI spec
 
 // Host part without port: "localhost:5000" -> "localhost", "[::1]:5000" -> "::1".

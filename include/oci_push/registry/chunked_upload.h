@@ -21,8 +21,7 @@ namespace ocipush {
 // else on the upload's own account. A background send's error is thrown by the next write or finish.
 class ChunkedUpload : public BlobWriter {
  public:
-  ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size,
-                BlobSending sending = BlobSending::Inline);
+  ChunkedUpload(RegistryClient& client, std::string repo, size_t chunk_size, BlobSending sending = BlobSending::Inline);
   ~ChunkedUpload() override;
   ChunkedUpload(const ChunkedUpload&) = delete;
   ChunkedUpload& operator=(const ChunkedUpload&) = delete;

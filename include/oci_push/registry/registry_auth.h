@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "oci_push/registry/auth_challenge.h"
-#include "oci_push/model/credentials.h"
 #include "oci_push/http/http_client.h"
+#include "oci_push/model/credentials.h"
+#include "oci_push/registry/auth_challenge.h"
 
 namespace ocipush {
 

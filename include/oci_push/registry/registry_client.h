@@ -6,28 +6,28 @@
 #include <string>
 #include <string_view>
 
-#include "oci_push/registry/auth_challenge.h"
+#include "oci_push/http/http_client.h"
+#include "oci_push/http/retry.h"
+#include "oci_push/model/credentials.h"
 #include "oci_push/model/digest.h"
 #include "oci_push/model/image_sink.h"
-#include "oci_push/model/credentials.h"
-#include "oci_push/http/http_client.h"
+#include "oci_push/registry/auth_challenge.h"
 #include "oci_push/registry/registry_auth.h"
-#include "oci_push/http/retry.h"
 
 namespace ocipush {
 
 struct RegistryOptions {
-  bool plain_http = false;              // http:// from the start
+  bool plain_http = false;  // http:// from the start
   std::optional<Credentials> credentials;
-  std::string actions = "pull,push";    // the scope asked of a token server
-  RetryPolicy retry;                    // 408/429/5xx and network failures: see retry.h
+  std::string actions = "pull,push";                 // the scope asked of a token server
+  RetryPolicy retry;                                 // 408/429/5xx and network failures: see retry.h
   std::function<void(const std::string&)> on_retry;  // one line per retry, for the progress log
 };
 
 // What the registry holds of an upload session (GET on its URL).
 struct UploadStatus {
-  uint64_t held = 0;    // bytes, from its Range header ("0-0": none)
-  std::string url;      // where the session goes on
+  uint64_t held = 0;  // bytes, from its Range header ("0-0": none)
+  std::string url;    // where the session goes on
 };
 
 // One line for a registry's refusal: status, and the OCI error codes and messages when the body has them.

@@ -13,11 +13,11 @@
 namespace ocipush {
 
 struct ConnectionOptions {
-  AuthOptions auth;        // --username/--password-stdin, --ecr-*, --create-repository, --repository-policy
-  TlsOptions tls;          // --ca-file, --insecure
-  bool plain_http = false; // --plain-http
-  RetryPolicy retry;       // --retries, --retry-budget
-  HttpTimeouts timeouts;   // --connect-timeout, --stall-timeout
+  AuthOptions auth;         // --username/--password-stdin, --ecr-*, --create-repository, --repository-policy
+  TlsOptions tls;           // --ca-file, --insecure
+  bool plain_http = false;  // --plain-http
+  RetryPolicy retry;        // --retries, --retry-budget
+  HttpTimeouts timeouts;    // --connect-timeout, --stall-timeout
 };
 
 // What a connection is for: the token scope asked for, and whether the repository is written to (an

@@ -13,7 +13,7 @@
 namespace ocipush {
 
 struct CachedBlob {
-  Digest diff_id;                         // what the entry is about: a misfiled entry is a miss
+  Digest diff_id;  // what the entry is about: a misfiled entry is a miss
   std::string codec_key;
   Descriptor descriptor;                  // the compressed blob
   std::vector<std::string> repositories;  // "host/repo" where it was pushed or seen, newest first

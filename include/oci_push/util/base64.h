@@ -1,3 +1,4 @@
+// Base64 (RFC 4648, standard alphabet): Basic auth and the "auth" fields of docker config.json.
 #pragma once
 #include <optional>
 #include <string>

@@ -1,3 +1,4 @@
+// Sizes on the command line (--chunk-size): "5MiB", "16M", plain bytes.
 #pragma once
 #include <cstdint>
 #include <string_view>

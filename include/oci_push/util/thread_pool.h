@@ -2,8 +2,8 @@
 #pragma once
 #include <atomic>
 #include <condition_variable>
-#include <exception>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <future>
 #include <mutex>

@@ -6,10 +6,10 @@
 #include <regex>
 
 #include "oci_push/auth/aws/aws_credentials.h"
+#include "oci_push/model/reference.h"
 #include "oci_push/util/base64.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/json_limits.h"
-#include "oci_push/model/reference.h"
 
 namespace ocipush {
 namespace {
@@ -68,8 +68,7 @@ std::optional<EcrRegistry> parse_ecr_hostname(std::string_view host_text) {
 }
 
 std::string ecr_api_url(const EcrRegistry& registry, const Environment& env) {
-  if (registry.is_public)
-    return aws_endpoint_url(env, "ECR_PUBLIC", "https://api.ecr-public.us-east-1.amazonaws.com");
+  if (registry.is_public) return aws_endpoint_url(env, "ECR_PUBLIC", "https://api.ecr-public.us-east-1.amazonaws.com");
   const std::string host = registry.fips ? fmt::format("ecr-fips.{}.{}", registry.region, registry.dns_suffix)
                                          : fmt::format("api.ecr.{}.{}", registry.region, registry.dns_suffix);
   return aws_endpoint_url(env, "ECR", "https://" + host);
@@ -88,7 +87,8 @@ EcrAuthorization parse_authorization_data(std::string_view body, bool is_public)
     throw Error("GetAuthorizationToken answered without an authorizationToken");
   const auto decoded = base64_decode(data["authorizationToken"].get<std::string>());
   const size_t colon = decoded ? decoded->find(':') : std::string::npos;
-  if (colon == std::string::npos) throw Error("GetAuthorizationToken answered with a token that is not base64 of user:password");
+  if (colon == std::string::npos)
+    throw Error("GetAuthorizationToken answered with a token that is not base64 of user:password");
   EcrAuthorization a;
   a.username = decoded->substr(0, colon);
   a.password = decoded->substr(colon + 1);
@@ -136,8 +136,7 @@ void EcrApi::fail(const std::string& action, const HttpResponse& response) const
     hint = fmt::format(" (the AWS credentials from {} were not accepted)", credentials_.source);
   else if (code == "AccessDeniedException")
     hint = fmt::format(" (the IAM policy must allow {}:{})", registry_.is_public ? "ecr-public" : "ecr", action);
-  else if (is_throttling(response))
-    hint = " (throttled after several retries: try again later)";
+  else if (is_throttling(response)) hint = " (throttled after several retries: try again later)";
   throw Error(fmt::format("{} {} refused: {}{}", where(), action, describe_aws_error(response), hint));
 }
 

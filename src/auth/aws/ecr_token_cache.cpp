@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci_push/auth/aws/sigv4.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/json_limits.h"
-#include "oci_push/auth/aws/sigv4.h"
 
 namespace ocipush {
 namespace {
@@ -32,7 +32,9 @@ bool ecr_token_is_fresh(const CachedEcrToken& token, int64_t now) {
 }
 
 std::string ecr_cache_key(const EcrRegistry& registry, const std::string& access_key_id) {
-  const std::string id = registry.is_public ? "public" : registry.registry_id.empty() ? "default" : registry.registry_id;
+  const std::string id = registry.is_public             ? "public"
+                         : registry.registry_id.empty() ? "default"
+                                                        : registry.registry_id;
   return registry.region + "/" + id + "/" + hex_sha256(access_key_id);
 }
 

@@ -134,7 +134,7 @@ std::string join_params(Params params) {
 }
 
 struct CanonicalHeaders {
-  std::string block;   // "name:value\n" lines
+  std::string block;         // "name:value\n" lines
   std::string signed_names;  // "a;b;c"
 };
 
@@ -168,8 +168,8 @@ std::vector<HttpHeader> headers_to_sign(const SigV4Request& request, const SigV4
 
 std::string assemble(const SigV4Request& request, const SigV4Context& context, const std::string& query,
                      const CanonicalHeaders& headers) {
-  return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, canonical_uri(request, context), query,
-                     headers.block, headers.signed_names, hex_sha256(request.body));
+  return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, canonical_uri(request, context), query, headers.block,
+                     headers.signed_names, hex_sha256(request.body));
 }
 
 Params presign_params(const SigV4Request& request, const SigV4Context& context, const AwsCredentials& credentials) {
@@ -227,9 +227,9 @@ std::vector<HttpHeader> sigv4_sign(const SigV4Request& request, const SigV4Conte
   std::vector<HttpHeader> out{{"X-Amz-Date", context.amz_date}};
   if (!credentials.session_token.empty()) out.push_back({"X-Amz-Security-Token", credentials.session_token});
   if (context.sign_body) out.push_back({"X-Amz-Content-Sha256", hex_sha256(request.body)});
-  out.push_back({"Authorization", fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}", kAlgorithm,
-                                              credentials.access_key_id, scope(context), headers.signed_names,
-                                              signature)});
+  out.push_back(
+      {"Authorization", fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}", kAlgorithm,
+                                    credentials.access_key_id, scope(context), headers.signed_names, signature)});
   return out;
 }
 

@@ -16,8 +16,8 @@ using testing::FakeHttpClient;
 const std::string kEcr = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 
 std::string token_answer(const std::string& password, int64_t expires) {
-  return R"({"authorizationData":[{"authorizationToken":")" + base64_encode("AWS:" + password) +
-         R"(","expiresAt":)" + std::to_string(expires) + "}]}";
+  return R"({"authorizationData":[{"authorizationToken":")" + base64_encode("AWS:" + password) + R"(","expiresAt":)" +
+         std::to_string(expires) + "}]}";
 }
 
 class Resolver : public ::testing::Test {
@@ -60,14 +60,16 @@ TEST_F(Resolver, EcrByNameFallsBackToStoredCredentialsWithoutAws) {
   env.vars.erase("AWS_ACCESS_KEY_ID");
   env.vars.erase("AWS_SECRET_ACCESS_KEY");
   env.vars["AWS_EC2_METADATA_DISABLED"] = "true";
-  env.files["/h/.docker/config.json"] = R"({"auths":{")" + kEcr + R"(":{"auth":")" + base64_encode("AWS:stored") + R"("}}})";
+  env.files["/h/.docker/config.json"] =
+      R"({"auths":{")" + kEcr + R"(":{"auth":")" + base64_encode("AWS:stored") + R"("}}})";
   EXPECT_EQ(resolve_credentials(kEcr, options, http)->password, "stored");
   options.ecr_region = "eu-west-1";  // said explicitly: the AWS failure is the answer
   try {
     resolve_credentials("127.0.0.1:5000", options, http);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_TRUE(std::string(e.what()).starts_with("cannot log in to ECR registry 127.0.0.1:5000 (eu-west-1): no AWS credentials found"))
+    EXPECT_TRUE(std::string(e.what()).starts_with(
+        "cannot log in to ECR registry 127.0.0.1:5000 (eu-west-1): no AWS credentials found"))
         << e.what();
   }
 }

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include "oci_push/util/base64.h"
 #include "oci_push/util/error.h"
-#include <nlohmann/json.hpp>
 
 namespace ocipush {
 namespace {
@@ -147,9 +147,8 @@ TEST(DockerConfig, MalformedBase64Throws) {
 
 TEST(DockerConfig, AuthWithoutColonThrows) {
   const std::string msg = lookup_error(auths("r.io", R"({"auth": ")" + base64_encode("nocolon") + R"("})"), "r.io");
-  EXPECT_EQ(msg,
-            "/home/u/.docker/config.json: the \"auths\" entry \"r.io\" has an \"auth\" that does not decode "
-            "to user:password");
+  EXPECT_EQ(msg, "/home/u/.docker/config.json: the \"auths\" entry \"r.io\" has an \"auth\" that does not decode "
+                 "to user:password");
 }
 
 TEST(DockerConfig, SecretsAreNotEchoedInErrors) {
@@ -188,7 +187,8 @@ namespace ocipush {
 namespace {
 
 TEST(DockerConfigHelpers, CredHelpersByHostThenCredsStore) {
-  const std::string json = R"({"credsStore":"desktop","credHelpers":{"https://1.dkr.ecr.eu-west-1.amazonaws.com":"ecr-login"}})";
+  const std::string json =
+      R"({"credsStore":"desktop","credHelpers":{"https://1.dkr.ecr.eu-west-1.amazonaws.com":"ecr-login"}})";
   EXPECT_EQ(credential_helper_for(json, "1.dkr.ecr.eu-west-1.amazonaws.com", "c"), "ecr-login");
   EXPECT_EQ(credential_helper_for(json, "ghcr.io", "c"), "desktop");
   EXPECT_EQ(credential_helper_for("{}", "ghcr.io", "c"), "");
@@ -203,7 +203,8 @@ TEST(DockerConfigHelpers, RegistryTokenIsRead) {
 }
 
 TEST(DockerConfigLogin, KeepsOtherKeysAndReplacesOldEntriesForTheHost) {
-  const std::string before = R"({"auths":{"https://r.io/v1/":{"auth":"b2xkOm9sZA=="},"other.io":{"auth":"eDp5"}},"psFormat":"x"})";
+  const std::string before =
+      R"({"auths":{"https://r.io/v1/":{"auth":"b2xkOm9sZA=="},"other.io":{"auth":"eDp5"}},"psFormat":"x"})";
   const auto after = nlohmann::json::parse(docker_config_with_login(before, "r.io", "u", "p", "c"));
   EXPECT_EQ(after["psFormat"], "x");
   EXPECT_EQ(after["auths"].size(), 2u);

@@ -33,7 +33,9 @@ TEST(CredentialHelper, TokenUsernameNotFoundAndFailures) {
     return ProcessResult{1, "credentials not found in native keychain\n", ""};
   };
   EXPECT_FALSE(helper_get(env, "pass", "ghcr.io"));
-  env.process = [](const std::vector<std::string>&, const std::string&) { return ProcessResult{2, "", "gpg: locked\n"}; };
+  env.process = [](const std::vector<std::string>&, const std::string&) {
+    return ProcessResult{2, "", "gpg: locked\n"};
+  };
   try {
     helper_get(env, "pass", "ghcr.io");
     FAIL();

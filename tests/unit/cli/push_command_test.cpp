@@ -4,14 +4,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci_push/cli/subcommands.h"
 #include "oci_push/util/error.h"
 
 namespace ocipush {
 namespace {
 
-CliCommand parse(std::vector<const char*> args) {
+PushCommand parse(std::vector<const char*> args) {
   args.insert(args.begin(), "oci-push");
-  return parse_command_line(static_cast<int>(args.size()), args.data());
+  return parse_push_command(static_cast<int>(args.size()), args.data());
 }
 
 TEST(Cli, PushWordIsOptional) {
@@ -33,9 +34,34 @@ TEST(Cli, Defaults) {
 }
 
 TEST(Cli, AllOptions) {
-  auto c = parse({"img.tar", "r:5000/a", "-t", "x", "--tag", "y", "--image", "a:1", "--format", "oci", "-j", "2",
-                  "--threads", "3", "--chunk-size", "16M", "--digest-file", "d", "--json", "-q", "-v", "--dry-run",
-                  "--ca-file", "ca.pem", "--insecure", "--username", "u", "--password-stdin"});
+  auto c = parse({"img.tar",
+                  "r:5000/a",
+                  "-t",
+                  "x",
+                  "--tag",
+                  "y",
+                  "--image",
+                  "a:1",
+                  "--format",
+                  "oci",
+                  "-j",
+                  "2",
+                  "--threads",
+                  "3",
+                  "--chunk-size",
+                  "16M",
+                  "--digest-file",
+                  "d",
+                  "--json",
+                  "-q",
+                  "-v",
+                  "--dry-run",
+                  "--ca-file",
+                  "ca.pem",
+                  "--insecure",
+                  "--username",
+                  "u",
+                  "--password-stdin"});
   EXPECT_EQ(c.push.extra_tags, (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(c.push.image, "a:1");
   EXPECT_EQ(c.push.format, ManifestFormat::Oci);
@@ -43,9 +69,10 @@ TEST(Cli, AllOptions) {
   EXPECT_EQ(c.push.threads, 3u);
   EXPECT_EQ(c.push.chunk_size, 16u << 20);
   EXPECT_EQ(c.digest_file, "d");
-  EXPECT_TRUE(c.json && c.quiet && c.verbose && c.push.dry_run && c.push.connection.tls.insecure && c.password_stdin);
+  EXPECT_TRUE(c.json && c.quiet && c.verbose && c.push.dry_run && c.push.connection.tls.insecure &&
+              c.push.connection.auth.credentials.has_value());
   EXPECT_EQ(c.push.connection.tls.ca_file, "ca.pem");
-  EXPECT_EQ(c.username, "u");
+  EXPECT_EQ(c.push.connection.auth.credentials->username, "u");
 }
 
 TEST(Cli, UsageErrors) {
@@ -62,14 +89,16 @@ TEST(Cli, UsageErrors) {
   EXPECT_THROW(parse({"a", "--plain-http", "--insecure"}), UsageError);
 }
 
+// `oci-push --help`: the top-level help ends with push's, the subcommand that needs no word.
 TEST(Cli, HelpListsEveryOption) {
-  auto help = help_text();
+  auto help = top_level_help();
   for (const char* option : {"--tag", "--registry", "--image", "--format", "--username", "--password-stdin", "--jobs",
                              "--threads", "--chunk-size", "--digest-file", "--json", "--quiet", "--verbose",
                              "--dry-run", "--ca-file", "--plain-http", "--insecure", "--help", "--version"})
     EXPECT_NE(help.find(option), std::string::npos) << option;
   EXPECT_NE(help.find("Exit status"), std::string::npos);
-  EXPECT_EQ(parse({"--help"}).action, CliCommand::Action::Help);
+  EXPECT_EQ(parse({"--help"}).action, PushCommand::Action::Help);
+  EXPECT_EQ(parse({"push", "--help"}).action, PushCommand::Action::Help);
 }
 
 PushResult sample_result(bool dry_run) {
@@ -79,8 +108,10 @@ PushResult sample_result(bool dry_run) {
   r.tags = {"1.0"};
   r.manifest.digest = d('e');
   r.manifest.media_type = "application/vnd.docker.distribution.manifest.v2+json";
-  r.manifest.config = {{"application/vnd.docker.container.image.v1+json", d('c'), 10, {}, {}}, std::nullopt, true, false};
-  r.manifest.layers = {{{"application/vnd.docker.image.rootfs.diff.tar.gzip", d('1'), 20, {}, {}}, d('2'), false, false}};
+  r.manifest.config = {
+      {"application/vnd.docker.container.image.v1+json", d('c'), 10, {}, {}}, std::nullopt, true, false};
+  r.manifest.layers = {
+      {{"application/vnd.docker.image.rootfs.diff.tar.gzip", d('1'), 20, {}, {}}, d('2'), false, false}};
   return {dry_run, {r}};
 }
 
@@ -123,7 +154,8 @@ TEST(Cli, PlatformAndAll) {
 }
 
 TEST(Cli, PlainOutputIsTheReference) {
-  EXPECT_EQ(format_push_result(sample_result(false), false), "127.0.0.1:5000/app@sha256:" + std::string(64, 'e') + "\n");
+  EXPECT_EQ(format_push_result(sample_result(false), false),
+            "127.0.0.1:5000/app@sha256:" + std::string(64, 'e') + "\n");
 }
 
 TEST(Cli, JsonOutput) {

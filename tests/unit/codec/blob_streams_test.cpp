@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "oci_push/util/error.h"
 #include "oci_push/codec/gzip_blocks.h"
+#include "oci_push/util/error.h"
 
 namespace ocipush {
 namespace {
@@ -45,7 +45,8 @@ TEST(GzipStream, EmptySource) {
   StringSource source("");
   std::string out;
   std::atomic<bool> stop{false};
-  auto digests = gzip_stream(reader_of(source), pool, 1, [&](std::string_view b) { out.append(b); }, nullptr, stop);
+  auto digests = gzip_stream(
+      reader_of(source), pool, 1, [&](std::string_view b) { out.append(b); }, nullptr, stop);
   EXPECT_EQ(out, gzip_compress(""));
   EXPECT_EQ(digests.uncompressed, sha256_of(""));
 }
@@ -54,7 +55,9 @@ TEST(GzipStream, StopsWhenAsked) {
   ThreadPool pool(2);
   StringSource source(sample(3 * kGzipBlockSize));
   std::atomic<bool> stop{true};
-  EXPECT_THROW(gzip_stream(reader_of(source), pool, 1, [](std::string_view) {}, nullptr, stop), Interrupted);
+  EXPECT_THROW(gzip_stream(
+                   reader_of(source), pool, 1, [](std::string_view) {}, nullptr, stop),
+               Interrupted);
 }
 
 TEST(HashSource, MatchesOneShotDigest) {

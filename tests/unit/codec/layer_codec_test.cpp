@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <zstd.h>
 
-#include "oci_push/util/error.h"
 #include "oci_push/codec/gzip_blocks.h"
+#include "oci_push/util/error.h"
 
 namespace ocipush {
 namespace {
@@ -53,8 +53,8 @@ TEST(ZstdStream, SameBytesForEveryWorkerCountAndRoundTrips) {
   for (unsigned workers : {1u, 2u, 3u, 8u}) {
     StringSource source(data);
     std::string out;
-    auto d = zstd_stream(reader_of(source), workers, kZstdDefaultLevel, [&](std::string_view b) { out.append(b); },
-                         nullptr, stop);
+    auto d = zstd_stream(
+        reader_of(source), workers, kZstdDefaultLevel, [&](std::string_view b) { out.append(b); }, nullptr, stop);
     if (first.empty()) first = out;
     EXPECT_EQ(out, first) << workers << " workers";
     EXPECT_EQ(d.compressed, sha256_of(out));
@@ -69,7 +69,8 @@ TEST(ZstdStream, EmptyInput) {
   std::atomic<bool> stop{false};
   StringSource source("");
   std::string out;
-  zstd_stream(reader_of(source), 2, 3, [&](std::string_view b) { out.append(b); }, nullptr, stop);
+  zstd_stream(
+      reader_of(source), 2, 3, [&](std::string_view b) { out.append(b); }, nullptr, stop);
   EXPECT_EQ(unzstd(out), "");
 }
 
@@ -80,8 +81,8 @@ std::string compressed(const std::string& codec, const std::string& data, unsign
   ThreadPool pool(threads);
   StringSource source(data);
   std::string out;
-  auto d = compress_stream(LayerCodec::parse(codec), reader_of(source), pool, [&](std::string_view b) { out.append(b); },
-                           nullptr, stop);
+  auto d = compress_stream(
+      LayerCodec::parse(codec), reader_of(source), pool, [&](std::string_view b) { out.append(b); }, nullptr, stop);
   if (digests) *digests = d;
   return out;
 }

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <zstd.h>
 
-#include "oci_push/util/error.h"
 #include "oci_push/codec/gzip_blocks.h"
+#include "oci_push/util/error.h"
 
 namespace ocipush {
 namespace {
@@ -57,15 +57,18 @@ TEST(LayerDigests, AnyChunkingGivesTheSameDigest) {
 
 TEST(LayerDigests, TruncatedAndCorruptDataAreErrors) {
   auto gz = gzip_compress(sample(300000));
-  EXPECT_THROW(digest_compressed_layer(StringSource(gz.substr(0, gz.size() / 2)), LayerCompression::Gzip, nullptr, no_stop),
+  EXPECT_THROW(digest_compressed_layer(StringSource(gz.substr(0, gz.size() / 2)), LayerCompression::Gzip, nullptr,
+                                       no_stop),
                Error);
   auto z = zstd_of(sample(300000));
-  EXPECT_THROW(digest_compressed_layer(StringSource(z.substr(0, z.size() - 10)), LayerCompression::Zstd, nullptr, no_stop),
+  EXPECT_THROW(digest_compressed_layer(StringSource(z.substr(0, z.size() - 10)), LayerCompression::Zstd, nullptr,
+                                       no_stop),
                Error);
   std::string bad = gz;
   bad[bad.size() - 6] ^= 0x55;  // the CRC trailer
   EXPECT_THROW(digest_compressed_layer(StringSource(bad), LayerCompression::Gzip, nullptr, no_stop), Error);
-  EXPECT_THROW(digest_compressed_layer(StringSource("\x28\xb5\x2f\xfd garbage"), LayerCompression::Zstd, nullptr, no_stop),
+  EXPECT_THROW(digest_compressed_layer(StringSource("\x28\xb5\x2f\xfd garbage"), LayerCompression::Zstd, nullptr,
+                                       no_stop),
                Error);
 }
 

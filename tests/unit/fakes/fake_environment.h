@@ -31,7 +31,10 @@ class FakeEnvironment : public Environment {
   }
   void write_private_file(const std::string& path, const std::string& content) override { files[path] = content; }
   int64_t now() const override { return clock; }
-  void sleep_ms(int64_t milliseconds) override { slept_ms += milliseconds; clock += milliseconds / 1000; }
+  void sleep_ms(int64_t milliseconds) override {
+    slept_ms += milliseconds;
+    clock += milliseconds / 1000;
+  }
   int64_t slept_ms = 0;
   ProcessResult run(const std::vector<std::string>& argv, const std::string& input) override {
     ran.push_back(argv);

@@ -1,7 +1,9 @@
-// A scripted HttpClient for protocol tests: answers in order and records every request it was sent.
+// A scripted HttpClient for protocol tests: answers in order (then from a handler, when one serves) and
+// records every request it was sent.
 #pragma once
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -30,6 +32,8 @@ class FakeHttpClient : public HttpClient {
     script_.push_back({status, std::move(headers), std::move(body)});
   }
   void fail_next(NetworkError::Kind kind) { failures_.push_back(kind); }
+  // Answers every request the script does not (a whole registry, see fake_registry.h).
+  void serve(std::function<HttpResponse(const HttpRequest&)> handler) { handler_ = std::move(handler); }
 
   HttpResponse send(const HttpRequest& request) override {
     std::lock_guard lock(mutex_);
@@ -39,6 +43,7 @@ class FakeHttpClient : public HttpClient {
       failures_.pop_front();
       throw NetworkError(kind, request.method + " " + request.url + ": scripted failure");
     }
+    if (script_.empty() && handler_) return handler_(request);
     if (script_.empty()) throw Error("unexpected request " + request.method + " " + request.url);
     auto response = script_.front();
     script_.pop_front();
@@ -51,6 +56,7 @@ class FakeHttpClient : public HttpClient {
   std::mutex mutex_;
   std::deque<HttpResponse> script_;
   std::deque<NetworkError::Kind> failures_;
+  std::function<HttpResponse(const HttpRequest&)> handler_;
 };
 
 }  // namespace ocipush::testing

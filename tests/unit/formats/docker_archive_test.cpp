@@ -12,7 +12,8 @@ using testing::error_of;
 
 TEST(DockerArchiveManifest, ClassicLayout) {
   auto entries = parse_docker_archive_manifest(
-      R"([{"Config":"abc.json","RepoTags":["app:1.0","app:latest"],"Layers":["l1/layer.tar","l2/layer.tar"]}])", "i.tar");
+      R"([{"Config":"abc.json","RepoTags":["app:1.0","app:latest"],"Layers":["l1/layer.tar","l2/layer.tar"]}])",
+      "i.tar");
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].config, "abc.json");
   EXPECT_EQ(entries[0].repo_tags, (std::vector<std::string>{"app:1.0", "app:latest"}));

@@ -50,7 +50,8 @@ TEST(SelectArtifact, SeveralNeedAChoice) {
   auto s = sample();
   EXPECT_EQ(error_of([&] { select_artifact(s, ""); }),
             "bundle.tar: holds 2 images (app:1, 2.0); choose one with --image NAME:TAG or --all");
-  EXPECT_EQ(error_of([&] { select_artifact(s, "app:9"); }), "bundle.tar: no image named \"app:9\" (it holds app:1, 2.0)");
+  EXPECT_EQ(error_of([&] { select_artifact(s, "app:9"); }),
+            "bundle.tar: no image named \"app:9\" (it holds app:1, 2.0)");
   s.artifacts.resize(1);
   EXPECT_EQ(select_artifact(s, ""), 0u);
 }

@@ -61,8 +61,8 @@ TEST(Retry, ExponentialBackoffWithEqualJitter) {
   EXPECT_EQ(backoff_delay(p, 0, 0.0, std::nullopt), Millis(250));
   EXPECT_EQ(backoff_delay(p, 0, 0.999999, std::nullopt), Millis(499));
   EXPECT_EQ(backoff_delay(p, 1, 0.0, std::nullopt), Millis(500));
-  EXPECT_EQ(backoff_delay(p, 3, 0.5, std::nullopt), Millis(3000));  // 4 s * 0.75
-  EXPECT_EQ(backoff_delay(p, 6, 0.0, std::nullopt), Millis(15'000));  // 32 s capped at 30 s, halved
+  EXPECT_EQ(backoff_delay(p, 3, 0.5, std::nullopt), Millis(3000));     // 4 s * 0.75
+  EXPECT_EQ(backoff_delay(p, 6, 0.0, std::nullopt), Millis(15'000));   // 32 s capped at 30 s, halved
   EXPECT_EQ(backoff_delay(p, 62, 0.0, std::nullopt), Millis(15'000));  // no overflow
   EXPECT_EQ(backoff_delay(p, 0, 0.3, Millis(7000)), Millis(7000));     // Retry-After wins
 }

@@ -363,9 +363,8 @@ TEST(TarIndex, Base256Size) {
 TEST(TarIndex, Base256HugeSizeIsTruncationNotAllocation) {
   const std::string tar =
       TarWriter().header({.name = "huge", .size = uint64_t{1} << 50, .base256_size = true}).end().str();
-  EXPECT_EQ(build_error(tar),
-            "image.tar: truncated tar: entry \"huge\" needs 1125899906842624 bytes at offset 512 "
-            "but the file ends at 1536");
+  EXPECT_EQ(build_error(tar), "image.tar: truncated tar: entry \"huge\" needs 1125899906842624 bytes at offset 512 "
+                              "but the file ends at 1536");
 }
 
 TEST(TarIndex, SignedChecksumIsAccepted) {
@@ -469,9 +468,8 @@ TEST(TarIndex, TruncatedData) {
                               .raw(std::string(2560, 'L'))
                               .str();
   ASSERT_EQ(tar.size(), 4096u);
-  EXPECT_EQ(build_error(tar),
-            "image.tar: truncated tar: entry \"abc/layer.tar\" needs 1048576 bytes at offset 1536 "
-            "but the file ends at 4096");
+  EXPECT_EQ(build_error(tar), "image.tar: truncated tar: entry \"abc/layer.tar\" needs 1048576 bytes at offset 1536 "
+                              "but the file ends at 4096");
 }
 
 TEST(TarIndex, TruncatedDataByOneByte) {
@@ -483,9 +481,8 @@ TEST(TarIndex, TruncatedDataByOneByte) {
 TEST(TarIndex, TruncatedHeader) {
   std::string tar = TarWriter().file("a", "x").file("b", "y").str();
   tar.resize(1024 + 300);
-  EXPECT_EQ(build_error(tar),
-            "image.tar: truncated tar: the header at offset 1024 is cut off by the end of the "
-            "file at 1324 (after entry \"a\")");
+  EXPECT_EQ(build_error(tar), "image.tar: truncated tar: the header at offset 1024 is cut off by the end of the "
+                              "file at 1324 (after entry \"a\")");
 }
 
 TEST(TarIndex, InvalidSizeField) {

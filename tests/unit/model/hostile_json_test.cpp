@@ -4,13 +4,13 @@
 
 #include <string>
 
-#include "oci_push/formats/docker_archive.h"
 #include "oci_push/auth/docker_config.h"
-#include "oci_push/util/error.h"
+#include "oci_push/formats/docker_archive.h"
 #include "oci_push/model/image_config.h"
-#include "oci_push/util/json_limits.h"
 #include "oci_push/model/manifest.h"
 #include "oci_push/registry/registry_client.h"
+#include "oci_push/util/error.h"
+#include "oci_push/util/json_limits.h"
 
 namespace ocipush {
 namespace {
@@ -29,7 +29,7 @@ TEST(JsonLimits, CountsArraysAndObjectsOutsideStrings) {
   EXPECT_FALSE(json_depth_within("[[{}]]", 2));
   EXPECT_TRUE(json_depth_within(R"(["[[[[", "\"[[[["])", 1));  // brackets and escaped quotes inside strings
   EXPECT_FALSE(json_depth_within(R"(["\\", [[]]])", 2));       // an escaped backslash ends the escape
-  EXPECT_TRUE(json_depth_within("]]]]]][]", 1));                 // stray closers do not go negative
+  EXPECT_TRUE(json_depth_within("]]]]]][]", 1));               // stray closers do not go negative
   EXPECT_TRUE(json_depth_within(nested_arrays(kMaxJsonDepth)));
   EXPECT_FALSE(json_depth_within(nested_arrays(kMaxJsonDepth + 1)));
 }
@@ -41,8 +41,8 @@ TEST(JsonLimits, BoundedParseDiscardsTooDeepAndMalformed) {
 }
 
 TEST(HostileJson, DeepNestingIsRefusedByEveryImageParser) {
-  for (const std::string& text : {nested_arrays(100000), manifest_with_deep_annotation(100000),
-                                  std::string(100000, '{')}) {
+  for (const std::string& text :
+       {nested_arrays(100000), manifest_with_deep_annotation(100000), std::string(100000, '{')}) {
     EXPECT_THROW(parse_image_manifest(text, "m"), Error);
     EXPECT_THROW(parse_image_index(text, "i"), Error);
     EXPECT_THROW(parse_diff_ids(text, "c"), Error);
@@ -89,7 +89,9 @@ TEST(HostileJson, MalformedAndAbsurdManifestFields) {
     EXPECT_THROW(parse_image_manifest(text, "m"), Error) << text;
   }
   EXPECT_THROW(parse_image_manifest(head + R"("config":{"mediaType":"x","size":7,"digest":")" + digest +
-                                        R"("},"layers":{"not":"a list"}})", "m"), Error);
+                                        R"("},"layers":{"not":"a list"}})",
+                                    "m"),
+               Error);
   EXPECT_THROW(parse_image_manifest(head, "m"), Error);  // truncated
   EXPECT_THROW(parse_image_manifest(std::string("\xff\xfe{}", 4), "m"), Error);
 }

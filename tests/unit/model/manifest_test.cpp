@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "oci_push/util/error.h"
 #include "oci_push/model/image_config.h"
+#include "oci_push/util/error.h"
 
 namespace ocipush {
 namespace {
@@ -49,29 +49,35 @@ TEST(Manifest, SerialisationIsStableAndRoundTrips) {
 }
 
 TEST(Manifest, ParseRejectsIndexesAndBrokenDescriptors) {
-  EXPECT_THROW(parse_image_manifest(R"({"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})", "x"), Error);
+  EXPECT_THROW(parse_image_manifest(R"({"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})", "x"),
+               Error);
   EXPECT_THROW(parse_image_manifest("[]", "x"), Error);
   EXPECT_THROW(parse_image_manifest("{", "x"), Error);
   EXPECT_THROW(parse_image_manifest(R"({"schemaVersion":2,"config":{"mediaType":"a","size":-1,"digest":"sha256:)" +
-                                        std::string(64, 'a') + R"("},"layers":[]})", "x"), Error);
+                                        std::string(64, 'a') + R"("},"layers":[]})",
+                                    "x"),
+               Error);
   try {
     parse_image_manifest(R"({"config":{"mediaType":"a","size":1,"digest":"md5:x"},"layers":[]})", "reg/app:1");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("reg/app:1: config: missing or malformed digest"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("reg/app:1: config: missing or malformed digest"), std::string::npos)
+        << e.what();
   }
 }
 
 TEST(Manifest, LayerCompressionFromMediaType) {
-  EXPECT_EQ(compression_of_layer_media_type("application/vnd.docker.image.rootfs.diff.tar.gzip"), LayerCompression::Gzip);
+  EXPECT_EQ(compression_of_layer_media_type("application/vnd.docker.image.rootfs.diff.tar.gzip"),
+            LayerCompression::Gzip);
   EXPECT_EQ(compression_of_layer_media_type("application/vnd.oci.image.layer.v1.tar+zstd"), LayerCompression::Zstd);
   EXPECT_EQ(compression_of_layer_media_type("application/vnd.oci.image.layer.v1.tar"), LayerCompression::None);
   EXPECT_THROW(compression_of_layer_media_type("application/json"), Error);
 }
 
 TEST(ImageConfig, DiffIds) {
-  auto ids = parse_diff_ids(R"({"architecture":"amd64","rootfs":{"type":"layers","diff_ids":[")" + kA.str() +
-                                R"(",")" + kB.str() + R"("]}})", "c.json");
+  auto ids = parse_diff_ids(R"({"architecture":"amd64","rootfs":{"type":"layers","diff_ids":[")" + kA.str() + R"(",")" +
+                                kB.str() + R"("]}})",
+                            "c.json");
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_EQ(ids[0], kA);
   EXPECT_EQ(ids[1], kB);

@@ -97,7 +97,7 @@ TEST(ChunkedUploadBackground, TheWriterFillsTheNextChunkWhileOneIsInFlight) {
   ChunkedUpload upload(client, "app", 5, BlobSending::Background);
   upload.write("01234");  // a full chunk: handed to the background
   ASSERT_EQ(patch_started.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-  upload.write("567");    // returns although the first PATCH has no answer yet
+  upload.write("567");                  // returns although the first PATCH has no answer yet
   EXPECT_EQ(http.requests.size(), 2u);  // ping, POST: the PATCH waits at the gate
   gated.open();
   upload.finish(kDigest);

@@ -68,8 +68,8 @@ TEST(ChunkedUploadResume, ASessionTheRegistryForgotIsATransientError) {
   http.answer(200);
   http.answer(202, {{"location", "/v2/app/blobs/uploads/s1"}});
   http.answer(202, {{"location", "/v2/app/blobs/uploads/s2"}});
-  http.answer(404);   // GET: BLOB_UPLOAD_UNKNOWN
-  http.answer(204);   // DELETE when the upload goes away
+  http.answer(404);  // GET: BLOB_UPLOAD_UNKNOWN
+  http.answer(204);  // DELETE when the upload goes away
   RegistryClient client(http, "reg.example", fast_retries(3));
   ChunkedUpload upload(client, "app", 5);
   start(http, client, upload);

@@ -5,10 +5,10 @@
 #include <chrono>
 #include <string>
 
-#include "oci_push/util/base64.h"
 #include "oci_push/auth/aws/ecr.h"
-#include "oci_push/util/error.h"
 #include "oci_push/registry/registry_auth.h"
+#include "oci_push/util/base64.h"
+#include "oci_push/util/error.h"
 
 namespace ocipush {
 namespace {
@@ -24,18 +24,19 @@ TEST(HostileTokenServer, HugeExpiresInIsCappedToADay) {
 TEST(HostileTokenServer, NonsenseAnswersAreRefused) {
   EXPECT_THROW(parse_token_answer("", "s"), Error);
   EXPECT_THROW(parse_token_answer(R"({"token":42})", "s"), Error);
-  EXPECT_THROW(parse_token_answer(std::string(100000, '[') , "s"), Error);
+  EXPECT_THROW(parse_token_answer(std::string(100000, '['), "s"), Error);
   EXPECT_THROW(parse_token_answer("<html>502 Bad Gateway</html>", "s"), Error);
 }
 
 TEST(HostileEcr, AbsurdExpiresAtIsRefused) {
   const std::string token = base64_encode("AWS:pw");
   for (const std::string& at : {"1e300", "-5", "1e19"}) {
-    const std::string body = R"({"authorizationData":[{"authorizationToken":")" + token +
-                             R"(","expiresAt":)" + at + "}]}";
+    const std::string body =
+        R"({"authorizationData":[{"authorizationToken":")" + token + R"(","expiresAt":)" + at + "}]}";
     EXPECT_THROW(parse_authorization_data(body, false), Error) << at;
   }
-  const std::string ok = R"({"authorizationData":[{"authorizationToken":")" + token + R"(","expiresAt":1700000000.5}]})";
+  const std::string ok =
+      R"({"authorizationData":[{"authorizationToken":")" + token + R"(","expiresAt":1700000000.5}]})";
   EXPECT_EQ(parse_authorization_data(ok, false).expires_at, 1700000000);
 }
 

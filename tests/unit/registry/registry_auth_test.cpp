@@ -11,12 +11,15 @@ namespace {
 
 using testing::FakeHttpClient;
 
-HttpResponse challenge(const std::string& value, long status = 401) { return {status, {{"www-authenticate", value}}, ""}; }
+HttpResponse challenge(const std::string& value, long status = 401) {
+  return {status, {{"www-authenticate", value}}, ""};
+}
 
 const std::vector<std::string> kScopes{"repository:app:pull,push"};
 
 TEST(RegistryAuthPure, ScopesUrlsAndAnswers) {
-  AuthChallenge c{"bearer", {{"realm", "https://public.ecr.aws/token/"}, {"service", "public.ecr.aws"}, {"scope", "aws"}}};
+  AuthChallenge c{"bearer",
+                  {{"realm", "https://public.ecr.aws/token/"}, {"service", "public.ecr.aws"}, {"scope", "aws"}}};
   EXPECT_EQ(challenge_extra_scopes(c), std::vector<std::string>{"aws"});
   c.params["scope"] = "repository:x:pull aws";
   EXPECT_EQ(challenge_extra_scopes(c), std::vector<std::string>{"aws"});
@@ -36,7 +39,8 @@ TEST(RegistryAuthPure, ScopesUrlsAndAnswers) {
 TEST(RegistryAuth, EcrPublicScopeAwsCachedWithTheRepositoryScope) {
   FakeHttpClient http;
   RegistryAuth auth(http, "public.ecr.aws", Credentials{"AWS", "pw", "", "", nullptr});
-  ASSERT_TRUE(auth.learn_challenge(challenge(R"(Bearer realm="https://public.ecr.aws/token/",service="public.ecr.aws",scope="aws")")));
+  ASSERT_TRUE(auth.learn_challenge(
+      challenge(R"(Bearer realm="https://public.ecr.aws/token/",service="public.ecr.aws",scope="aws")")));
   http.answer(200, {}, R"({"token":"T1"})");
   HttpRequest r1{"HEAD", "https://public.ecr.aws/v2/a/app/blobs/x", {}, {}, 0};
   auth.authorize(r1, {"repository:a/app:pull,push"}, "https://public.ecr.aws");
@@ -85,7 +89,8 @@ TEST(RegistryAuth, RefreshableCredentialsAreRefreshedOnceAfterA403) {
     return Credentials{"AWS", "new", "", "", nullptr};
   });
   RegistryAuth auth(http, "1.dkr.ecr.eu-west-1.amazonaws.com", creds);
-  auth.learn_challenge(challenge(R"(Basic realm="https://1.dkr.ecr.eu-west-1.amazonaws.com/",service="ecr.amazonaws.com")"));
+  auth.learn_challenge(
+      challenge(R"(Basic realm="https://1.dkr.ecr.eu-west-1.amazonaws.com/",service="ecr.amazonaws.com")"));
   HttpRequest r{"PUT", "https://1.dkr.ecr.eu-west-1.amazonaws.com/v2/app/manifests/1", {}, {}, 0};
   const uint64_t gen = auth.authorize(r, kScopes, "https://1.dkr.ecr.eu-west-1.amazonaws.com");
   EXPECT_EQ(r.headers.at(0).value, "Basic " + base64_encode("AWS:old"));

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "fakes/fake_http_client.h"
-#include "oci_push/util/base64.h"
 #include "oci_push/registry/chunked_upload.h"
+#include "oci_push/util/base64.h"
 
 namespace ocipush {
 namespace {
@@ -14,9 +14,13 @@ using testing::FakeHttpClient;
 const Digest kDigest = *Digest::parse("sha256:" + std::string(64, 'a'));
 
 TEST(RegistryErrors, DescribesOciErrorBodies) {
-  EXPECT_EQ(describe_registry_error(404, R"({"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":{"name":"x"}}]})"),
-            "HTTP 404: NAME_UNKNOWN repository name not known to registry");
-  EXPECT_EQ(describe_registry_error(400, R"({"errors":[{"code":"TAG_INVALID","message":"tag exists","detail":"immutable"}]})"),
+  EXPECT_EQ(
+      describe_registry_error(
+          404,
+          R"({"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":{"name":"x"}}]})"),
+      "HTTP 404: NAME_UNKNOWN repository name not known to registry");
+  EXPECT_EQ(describe_registry_error(
+                400, R"({"errors":[{"code":"TAG_INVALID","message":"tag exists","detail":"immutable"}]})"),
             "HTTP 400: TAG_INVALID tag exists (immutable)");
   EXPECT_EQ(describe_registry_error(502, "Bad Gateway\n"), "HTTP 502: Bad Gateway ");
   EXPECT_EQ(describe_registry_error(500, std::string("\x01\x02", 2)), "HTTP 500");
@@ -152,7 +156,8 @@ TEST(ChunkedUpload, TracksOffsetItselfAndAccepts201) {
   EXPECT_EQ(http.requests[3].header("Content-Range"), "5-7");
   EXPECT_EQ(http.requests[3].body, "567");
   EXPECT_EQ(http.requests[4].method, "PUT");
-  EXPECT_EQ(http.requests[4].url, "https://reg.example/v2/app/blobs/uploads/s3?digest=sha256%3A" + std::string(64, 'a'));
+  EXPECT_EQ(http.requests[4].url,
+            "https://reg.example/v2/app/blobs/uploads/s3?digest=sha256%3A" + std::string(64, 'a'));
 }
 
 TEST(ChunkedUpload, AnUnfinishedSessionIsCancelled) {
@@ -178,7 +183,8 @@ TEST(HttpLogRedaction, SecretsNeverReachTheLog) {
   EXPECT_EQ(redact_header_for_log({"x-amz-sso_bearer_token", "sso-access-token"}), "x-amz-sso_bearer_token: REDACTED");
   EXPECT_EQ(redact_url_for_log("https://s3/x?X-Amz-Signature=abc&part=1&X-Amz-Security-Token=t"),
             "https://s3/x?X-Amz-Signature=REDACTED&part=1&X-Amz-Security-Token=REDACTED");
-  EXPECT_EQ(redact_header_for_log({"location", "https://s/x?sig=1&token=2"}), "location: https://s/x?sig=1&token=REDACTED");
+  EXPECT_EQ(redact_header_for_log({"location", "https://s/x?sig=1&token=2"}),
+            "location: https://s/x?sig=1&token=REDACTED");
 }
 
 }  // namespace

@@ -24,7 +24,8 @@ class DigestCacheTest : public ::testing::Test {
 };
 
 TEST(CachedBlobText, RoundTripsAndRejectsGarbage) {
-  CachedBlob blob{d('1'), "gzip-1", {"application/vnd.oci.image.layer.v1.tar+gzip", d('a'), 42, {}, {}}, {"r/x", "r/y"}};
+  CachedBlob blob{
+      d('1'), "gzip-1", {"application/vnd.oci.image.layer.v1.tar+gzip", d('a'), 42, {}, {}}, {"r/x", "r/y"}};
   auto back = parse_cached_blob(serialize_cached_blob(blob));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->diff_id, d('1'));

@@ -7,8 +7,8 @@
 
 namespace ocipush {
 
-using AwsIniSection = std::map<std::string, std::string>;     // key -> value, keys lowercase
-using AwsIniFile = std::map<std::string, AwsIniSection>;       // section name as written between [ ]
+using AwsIniSection = std::map<std::string, std::string>;  // key -> value, keys lowercase
+using AwsIniFile = std::map<std::string, AwsIniSection>;   // section name as written between [ ]
 
 // Sections, `key = value` lines, full-line comments (# ;), indented sub-properties (skipped, as the
 // CLI reads them only for nested service settings). Throws Error naming `source` and the line for a

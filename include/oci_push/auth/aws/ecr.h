@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-#include "oci_push/util/environment.h"
-#include "oci_push/http/http_client.h"
 #include "oci_push/auth/aws/sigv4.h"
+#include "oci_push/http/http_client.h"
+#include "oci_push/util/environment.h"
 
 namespace ocipush {
 
@@ -16,7 +16,7 @@ struct EcrRegistry {
   std::string region;
   std::string dns_suffix = "amazonaws.com";  // of the API endpoint's partition
   bool fips = false;
-  bool is_public = false;   // ECR Public (public.ecr.aws): ecr-public API in us-east-1, Bearer scope "aws"
+  bool is_public = false;  // ECR Public (public.ecr.aws): ecr-public API in us-east-1, Bearer scope "aws"
 };
 
 // <account>.dkr.ecr[-fips].<region>.<partition suffix>, dual-stack <account>.dkr-ecr[-fips].<region>.on.aws,

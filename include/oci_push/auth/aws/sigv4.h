@@ -20,8 +20,8 @@ struct AwsCredentials {
 
 struct SigV4Request {
   std::string method;
-  std::string path;   // not percent-encoded ("/", "/example space/")
-  std::string query;  // as sent, may be percent-encoded ("a=b&c=%E1%88%B4")
+  std::string path;                 // not percent-encoded ("/", "/example space/")
+  std::string query;                // as sent, may be percent-encoded ("a=b&c=%E1%88%B4")
   std::vector<HttpHeader> headers;  // must include Host
   std::string_view body;
 };
@@ -29,11 +29,11 @@ struct SigV4Request {
 struct SigV4Context {
   std::string region;
   std::string service;
-  std::string amz_date;              // "20150830T123600Z" (UTC)
-  bool normalize_path = true;        // every service but S3
-  bool sign_body = false;            // add x-amz-content-sha256
-  bool omit_session_token = false;   // add X-Amz-Security-Token after signing (not signed)
-  int64_t expires_seconds = 3600;    // pre-signed URLs only
+  std::string amz_date;             // "20150830T123600Z" (UTC)
+  bool normalize_path = true;       // every service but S3
+  bool sign_body = false;           // add x-amz-content-sha256
+  bool omit_session_token = false;  // add X-Amz-Security-Token after signing (not signed)
+  int64_t expires_seconds = 3600;   // pre-signed URLs only
 };
 
 // "20150830T123600Z" for epoch seconds.

@@ -30,7 +30,8 @@ TEST(EcrHostname, EveryPartitionFipsAndDualStack) {
       {"123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov", "123456789012", "us-iso-east-1", "c2s.ic.gov", false},
       {"123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov", "123456789012", "us-isob-east-1", "sc2s.sgov.gov", false},
       {"123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk", "123456789012", "eu-isoe-west-1", "cloud.adc-e.uk", false},
-      {"123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov", "123456789012", "us-isof-south-1", "csp.hci.ic.gov", false},
+      {"123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov", "123456789012", "us-isof-south-1", "csp.hci.ic.gov",
+       false},
       {"123456789012.DKR.ECR.EU-WEST-1.AMAZONAWS.COM:443", "123456789012", "eu-west-1", "amazonaws.com", false},
   };
   for (const auto& c : cases) {
@@ -51,9 +52,10 @@ TEST(EcrHostname, PublicAndNotEcr) {
     EXPECT_TRUE(r->is_public);
     EXPECT_EQ(r->region, "us-east-1");
   }
-  for (const char* host : {"ghcr.io", "12345678901.dkr.ecr.eu-west-1.amazonaws.com", "123456789012.dkr.ecr.eu-west-1.on.aws",
-                           "123456789012.dkr-ecr.eu-west-1.amazonaws.com", "123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.io",
-                           "x123456789012.dkr.ecr.eu-west-1.amazonaws.com", "127.0.0.1:5000"})
+  for (const char* host :
+       {"ghcr.io", "12345678901.dkr.ecr.eu-west-1.amazonaws.com", "123456789012.dkr.ecr.eu-west-1.on.aws",
+        "123456789012.dkr-ecr.eu-west-1.amazonaws.com", "123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.io",
+        "x123456789012.dkr.ecr.eu-west-1.amazonaws.com", "127.0.0.1:5000"})
     EXPECT_FALSE(parse_ecr_hostname(host)) << host;
 }
 
@@ -69,7 +71,8 @@ TEST(EcrApiUrl, PartitionFipsAndOverrides) {
   env.vars["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9000/";
   EXPECT_EQ(ecr_api_url(*parse_ecr_hostname("public.ecr.aws"), env), "http://127.0.0.1:9000");
   env.vars["AWS_ENDPOINT_URL_ECR"] = "http://127.0.0.1:9001";
-  EXPECT_EQ(ecr_api_url(*parse_ecr_hostname("123456789012.dkr.ecr.eu-west-1.amazonaws.com"), env), "http://127.0.0.1:9001");
+  EXPECT_EQ(ecr_api_url(*parse_ecr_hostname("123456789012.dkr.ecr.eu-west-1.amazonaws.com"), env),
+            "http://127.0.0.1:9001");
   env.vars["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true";
   EXPECT_EQ(ecr_api_url(*parse_ecr_hostname("123456789012.dkr.ecr.eu-west-1.amazonaws.com"), env),
             "https://api.ecr.eu-west-1.amazonaws.com");
@@ -89,7 +92,9 @@ TEST(EcrAuthorizationData, PrivateIsAListPublicIsAnObject) {
       R"({"authorizationData":{"authorizationToken":")" + token + R"(","expiresAt":1700000000}})", true);
   EXPECT_EQ(p.password, "pa:ss");
   EXPECT_THROW(parse_authorization_data(R"({"authorizationData":[]})", false), Error);
-  EXPECT_THROW(parse_authorization_data(R"({"authorizationData":[{"authorizationToken":"bm9jb2xvbg==","expiresAt":1}]})", false), Error);
+  EXPECT_THROW(
+      parse_authorization_data(R"({"authorizationData":[{"authorizationToken":"bm9jb2xvbg==","expiresAt":1}]})", false),
+      Error);
 }
 
 class EcrApiTest : public ::testing::Test {
@@ -101,7 +106,9 @@ class EcrApiTest : public ::testing::Test {
 };
 
 TEST_F(EcrApiTest, GetAuthorizationTokenIsASignedJsonCall) {
-  http.answer(200, {}, R"({"authorizationData":[{"authorizationToken":")" + base64_encode("AWS:pw") + R"(","expiresAt":1700043200}]})");
+  http.answer(200, {},
+              R"({"authorizationData":[{"authorizationToken":")" + base64_encode("AWS:pw") +
+                  R"(","expiresAt":1700043200}]})");
   EXPECT_EQ(api.get_authorization_token().password, "pw");
   ASSERT_EQ(http.requests.size(), 1u);
   const auto& r = http.requests[0];
@@ -111,7 +118,8 @@ TEST_F(EcrApiTest, GetAuthorizationTokenIsASignedJsonCall) {
   EXPECT_EQ(r.header("X-Amz-Target"), "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken");
   EXPECT_EQ(r.header("Content-Type"), "application/x-amz-json-1.1");
   EXPECT_EQ(r.header("X-Amz-Date"), "20231114T221320Z");
-  EXPECT_TRUE(r.header("Authorization").starts_with("AWS4-HMAC-SHA256 Credential=AKID/20231114/eu-west-1/ecr/aws4_request"));
+  EXPECT_TRUE(
+      r.header("Authorization").starts_with("AWS4-HMAC-SHA256 Credential=AKID/20231114/eu-west-1/ecr/aws4_request"));
 }
 
 TEST_F(EcrApiTest, ThrottlingBacksOffThenGivesUpWithOneLine) {
@@ -133,7 +141,9 @@ TEST_F(EcrApiTest, RepositoriesAndPermissions) {
   EXPECT_FALSE(api.create_repository("app"));
   http.answer(400, {}, R"({"__type":"RepositoryNotFoundException","message":"nope"})");
   EXPECT_FALSE(api.repository_exists("app"));
-  http.answer(400, {}, R"({"__type":"AccessDeniedException","message":"User: x is not authorized to perform: ecr:DescribeRepositories"})");
+  http.answer(
+      400, {},
+      R"({"__type":"AccessDeniedException","message":"User: x is not authorized to perform: ecr:DescribeRepositories"})");
   EXPECT_TRUE(api.repository_exists("app"));
   http.answer(400, {}, R"({"__type":"AccessDeniedException","message":"not authorized"})");
   try {
@@ -148,8 +158,11 @@ TEST_F(EcrApiTest, RepositoriesAndPermissions) {
 TEST(EcrApiPublic, UsesItsOwnServiceAndTarget) {
   FakeEnvironment env;
   FakeHttpClient http;
-  EcrApi api{http, env, AwsCredentials{"AKID", "SECRET", "TOKEN", std::nullopt, "x"}, *parse_ecr_hostname("public.ecr.aws")};
-  http.answer(200, {}, R"({"authorizationData":{"authorizationToken":")" + base64_encode("AWS:pub") + R"(","expiresAt":1700043200}})");
+  EcrApi api{http, env, AwsCredentials{"AKID", "SECRET", "TOKEN", std::nullopt, "x"},
+             *parse_ecr_hostname("public.ecr.aws")};
+  http.answer(200, {},
+              R"({"authorizationData":{"authorizationToken":")" + base64_encode("AWS:pub") +
+                  R"(","expiresAt":1700043200}})");
   EXPECT_EQ(api.get_authorization_token().password, "pub");
   const auto& r = http.requests[0];
   EXPECT_EQ(r.body, "{}");

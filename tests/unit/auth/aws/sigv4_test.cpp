@@ -65,8 +65,8 @@ Vector load(const std::string& name) {
   v.context.region = ctx["region"];
   v.context.service = ctx["service"];
   const std::string ts = ctx["timestamp"];  // 2015-08-30T12:36:00Z
-  v.context.amz_date = ts.substr(0, 4) + ts.substr(5, 2) + ts.substr(8, 2) + "T" + ts.substr(11, 2) +
-                       ts.substr(14, 2) + ts.substr(17, 2) + "Z";
+  v.context.amz_date = ts.substr(0, 4) + ts.substr(5, 2) + ts.substr(8, 2) + "T" + ts.substr(11, 2) + ts.substr(14, 2) +
+                       ts.substr(17, 2) + "Z";
   v.context.normalize_path = ctx.value("normalize", true);
   v.context.sign_body = ctx.value("sign_body", false);
   v.context.omit_session_token = ctx.value("omit_session_token", false);
@@ -104,8 +104,8 @@ TEST_P(SigV4Vector, HeaderSigning) {
   std::string authorization;
   for (const auto& h : sigv4_sign(v.request, v.context, v.credentials))
     if (h.name == "Authorization") authorization = h.value;
-  EXPECT_NE(signed_request.find("\nAuthorization:" + authorization + "\n"), std::string::npos)
-      << authorization << "\n" << signed_request;
+  EXPECT_NE(signed_request.find("\nAuthorization:" + authorization + "\n"), std::string::npos) << authorization << "\n"
+                                                                                               << signed_request;
 }
 
 TEST_P(SigV4Vector, QuerySigning) {
@@ -137,9 +137,12 @@ TEST(SigV4, AmzDate) {
 
 // The request ECR's GetAuthorizationToken gets: JSON 1.1 POST, temporary credentials.
 TEST(SigV4, SessionTokenIsSignedAndSent) {
-  SigV4Request r{"POST", "/", "", {{"Host", "api.ecr.eu-west-1.amazonaws.com"},
-                                   {"Content-Type", "application/x-amz-json-1.1"},
-                                   {"X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"}},
+  SigV4Request r{"POST",
+                 "/",
+                 "",
+                 {{"Host", "api.ecr.eu-west-1.amazonaws.com"},
+                  {"Content-Type", "application/x-amz-json-1.1"},
+                  {"X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"}},
                  "{}"};
   SigV4Context c{"eu-west-1", "ecr", "20240102T030405Z"};
   AwsCredentials creds{"AKID", "SECRET", "TOKEN", {}, ""};

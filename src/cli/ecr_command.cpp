@@ -1,19 +1,22 @@
+#include "oci_push/cli/ecr_command.h"
+
 #include <cxxopts.hpp>
 #include <iostream>
 
 #include "oci_push/auth/aws/aws_credentials.h"
-#include "oci_push/cli/cli_auth.h"
 #include "oci_push/auth/credential_resolver.h"
+#include "oci_push/cli/option_parsing.h"
 #include "oci_push/http/curl_http_client.h"
-#include "oci_push/cli/cli_common.h"
 #include "oci_push/util/error.h"
 
 namespace ocipush {
 
-int run_ecr(int argc, const char* const* argv) {
-  const std::string service = argv[0];  // "ecr" or "ecr-public"
-  cxxopts::Options o("oci-push " + service, "Print an ECR registry password, as `aws " + service +
-                                                " get-login-password` does (pipe it to `docker login --password-stdin`).");
+namespace {
+
+cxxopts::Options ecr_options(const std::string& service) {
+  cxxopts::Options o("oci-push " + service,
+                     "Print an ECR registry password, as `aws " + service +
+                         " get-login-password` does (pipe it to `docker login --password-stdin`).");
   o.custom_help("get-login-password [--region REGION]");
   o.positional_help("");
   // clang-format off
@@ -24,14 +27,22 @@ int run_ecr(int argc, const char* const* argv) {
     ("positional", "", cxxopts::value<std::vector<std::string>>());
   // clang-format on
   o.parse_positional({"positional"});
-  auto r = parse_or_usage_error(o, argc, argv, "oci-push " + service);
+  return o;
+}
+
+}  // namespace
+
+std::string ecr_help_text(std::string_view service) { return ecr_options(std::string(service)).help(); }
+
+int run_ecr_command(int argc, const char* const* argv, std::ostream& out) {
+  const std::string service = argv[0];  // "ecr" or "ecr-public"
+  auto options = ecr_options(service);
+  auto r = parse_or_usage_error(options, argc, argv, "oci-push " + service);
   if (r.count("help")) {
-    std::cout << o.help();
+    out << options.help();
     return 0;
   }
-  const auto positional = r.count("positional") ? r["positional"].as<std::vector<std::string>>()
-                                                 : std::vector<std::string>{};
-  if (positional != std::vector<std::string>{"get-login-password"})
+  if (positional_words(r) != std::vector<std::string>{"get-login-password"})
     throw UsageError("oci-push " + service + ": the one command is get-login-password (see oci-push " + service +
                      " --help)");
   AuthOptions auth;
@@ -46,7 +57,7 @@ int run_ecr(int argc, const char* const* argv) {
   HttpLogger logger;
   if (r.count("verbose")) logger = [](const std::string& line) { std::cerr << line << "\n"; };
   CurlHttpClient http(TlsOptions{}, logger);
-  std::cout << ecr_login(ecr, auth, http).password << "\n" << std::flush;
+  out << ecr_login(ecr, auth, http).password << "\n" << std::flush;
   return 0;
 }
 

@@ -1,4 +1,5 @@
-#include "oci_push/cli/inspect.h"
+// What `oci-push inspect` prints (src/cli/inspection_format.cpp), text and JSON.
+#include "oci_push/cli/inspection_format.h"
 
 #include <gtest/gtest.h>
 

@@ -1,14 +1,9 @@
-#include "oci_push/cli/inspect.h"
+#include "oci_push/cli/inspection_format.h"
 
 #include <algorithm>
-#include <cxxopts.hpp>
-#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "oci_push/cli/cli_common.h"
-#include "oci_push/util/error.h"
-#include "oci_push/formats/local_source.h"
 #include "oci_push/util/progress.h"
 
 namespace ocipush {
@@ -45,7 +40,8 @@ ordered_json image_json(const Artifact& a) {
   j["mediaType"] = std::string(manifest_media_type(image.native_format));
   if (image.manifest) j["digest"] = image.manifest_digest.str();
   if (a.platform) j["platform"] = a.platform->str();
-  j["config"] = {{"digest", image.config_digest.str()}, {"size", image.config.size()}, {"mediaType", image.config_media_type}};
+  j["config"] = {
+      {"digest", image.config_digest.str()}, {"size", image.config.size()}, {"mediaType", image.config_media_type}};
   j["layers"] = ordered_json::array();
   for (const auto& l : image.layers) {
     ordered_json layer;
@@ -83,7 +79,8 @@ void write_text(std::ostringstream& out, const Artifact& a, const std::string& i
   for (const auto& t : a.tags) names += " " + t;
   std::string platform = a.platform ? " [" + a.platform->str() + "]" : "";
   if (a.index) {
-    out << indent << "index" << names << platform << " " << a.index->digest.str() << " (" << a.index->media_type << ")\n";
+    out << indent << "index" << names << platform << " " << a.index->digest.str() << " (" << a.index->media_type
+        << ")\n";
     for (const auto& child : a.index->children) write_text(out, child, indent + "  ");
     return;
   }
@@ -96,8 +93,9 @@ void write_text(std::ostringstream& out, const Artifact& a, const std::string& i
     const auto& l = image.layers[i];
     out << indent << "  layer " << i + 1 << " ";
     if (l.descriptor) out << l.descriptor->digest.str() << " ";
-    out << human_size(l.descriptor ? l.descriptor->size : l.stored_size()) << " " << compression_name(l.stored_compression)
-        << (l.foreign ? " foreign" : "") << " diff_id " << l.diff_id.str() << "\n";
+    out << human_size(l.descriptor ? l.descriptor->size : l.stored_size()) << " "
+        << compression_name(l.stored_compression) << (l.foreign ? " foreign" : "") << " diff_id " << l.diff_id.str()
+        << "\n";
   }
 }
 
@@ -117,25 +115,6 @@ std::string format_inspection(const SourceContents& source, bool json) {
       << (source.artifacts.size() == 1 ? " image or index\n" : " images or indexes\n");
   for (const auto& a : source.artifacts) write_text(out, a, "");
   return out.str();
-}
-
-int run_inspect(int argc, const char* const* argv) {
-  cxxopts::Options o("oci-push inspect", "List what a local image source holds, without pushing.");
-  o.positional_help("SOURCE");
-  o.add_options()("json", "Print JSON")("h,help", "Show this help")(
-      "source", "", cxxopts::value<std::vector<std::string>>());
-  o.parse_positional({"source"});
-  auto r = parse_or_usage_error(o, argc, argv, "oci-push inspect");
-  if (r.count("help")) {
-    std::cout << o.help();
-    return 0;
-  }
-  auto sources = r.count("source") ? r["source"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  if (sources.size() != 1) throw UsageError("inspect takes exactly one SOURCE");
-  auto source = open_source(parse_source_spec(sources[0]));
-  source.name = sources[0];  // as the user wrote it, transport prefix included
-  std::cout << format_inspection(source, r.count("json") > 0);
-  return 0;
 }
 
 }  // namespace ocipush
