@@ -4,12 +4,23 @@ files on this machine (binaries, shared libraries, toolchains, Python code, text
 compress as a real image does.
 
     bench/make_image.py OUT.tar [--size-mb 2460] [--oci DIR] [--synthetic]
+                        [--layers N] [--max-file-kb K]
+
+The images of bench/run.py's link cases:
+    bench/make_image.py /tmp/bench.tar                                              # 5 layers, 2.59 GB
+    bench/make_image.py /tmp/bench-single.tar --layers 1 --size-mb 233               # 1 layer, 248 MB
+    bench/make_image.py /tmp/bench-many.tar --layers 120 --size-mb 3 --max-file-kb 16    # 120 layers, 4.4 MB
 
 Deterministic: files are taken in sorted order from fixed roots until each layer's share of --size-mb is
 reached; every tar header has mtime 0, uid/gid 0, owner root, the file's permission bits; directories and
 symlinks are recorded as such; hard links, sockets, devices and unreadable files are skipped. The same
 machine (same installed packages) therefore gives the same bytes and the same layer digests; another
 machine gives other bytes. Layer i's diff_id and size are printed.
+
+--layers N (other than 5) takes files by the same rules (each category its fifth of --size-mb, in
+order) and deals them, in order, into N layers of about --size-mb / N each: --layers 1 is one layer of
+all five kinds of content. --max-file-kb leaves out bigger files (so that 120 layers of 37 KB are even).
+The default (5 layers, no --max-file-kb) is the original image, byte for byte.
 
 --synthetic writes machine-independent content instead (seeded pseudo-random text, binary and zero runs):
 the same bytes on every machine, for comparing layer digests across machines (bench/scaling.sh).
@@ -194,13 +205,15 @@ class SyntheticFiles:
         off = int(rnd() * (len(pool) - self.PIECE))
         return pool[off:off + self.PIECE]
 
-    def write_layer(self, out, index: int, budget: int) -> tuple[int, int]:
+    def write_layer(self, out, index: int, budget: int, max_file: int = 0) -> tuple[int, int]:
         files = content = 0
         with tarfile.open(fileobj=out, mode="w|", format=tarfile.GNU_FORMAT) as tar:
             while content < budget:
                 pieces = 1 + int(self.r.random() ** 3 * 64)
                 data = b"".join(self.piece() for _ in range(pieces))
                 data = data[:max(1, min(len(data), budget - content))]
+                if max_file:
+                    data = data[:max_file]
                 info = tarfile.TarInfo(f"synthetic/layer{index}/file{files:06d}.bin")
                 info.size = len(data)
                 info.mode = 0o644
@@ -212,9 +225,110 @@ class SyntheticFiles:
         return files, content
 
 
-def make_image(out_path: str, size_mb: int, synthetic: bool = False) -> list[dict]:
+def select_entries(roots: list[str], budget: int, seen_global: set[str], max_file: int, taken: list[int]):
+    """The files and symlinks write_layer would take from roots for budget (same order, same rules), one
+    (path, stat, data or None for a symlink) at a time, leaving out files over max_file bytes (0: no
+    limit); taken[0] counts the content bytes (512 per entry + file data) handed out."""
+    for root in roots:
+        for path, st in walk_sorted(root):
+            if taken[0] >= budget:
+                return
+            if path in seen_global:
+                continue
+            mode = st.st_mode
+            if stat.S_ISLNK(mode):
+                seen_global.add(path)
+                taken[0] += 512
+                yield path, st, None
+                continue
+            if not stat.S_ISREG(mode):
+                continue
+            if taken[0] + st.st_size > budget and st.st_size > 0:
+                continue
+            if max_file and st.st_size > max_file:
+                continue
+            try:
+                with open(path, "rb") as f:
+                    data = f.read(st.st_size + 1)
+            except OSError:
+                continue
+            if len(data) != st.st_size:
+                continue
+            seen_global.add(path)
+            taken[0] += 512 + len(data)
+            yield path, st, data
+
+
+def all_entries(total_budget: int, max_file: int):
+    """Every category of LAYERS in turn, each its fifth of total_budget plus what the previous one could
+    not fill: the same kind of selection as the default image, as one stream of entries."""
+    per_category = total_budget // len(LAYERS)
+    carry = 0
+    seen_global: set[str] = set()
+    for _what, roots in LAYERS:
+        budget = per_category + carry
+        taken = [0]
+        yield from select_entries(roots, budget, seen_global, max_file, taken)
+        carry = max(0, budget - taken[0])
+
+
+def write_dealt_layers(out_dir: str, total_budget: int, n: int, synthetic: bool, max_file: int,
+                       tmp_paths: list[str]) -> list[dict]:
+    """--layers N other than 5 (or --max-file-kb): the files of all categories, in order, dealt into N
+    layers of about total_budget / N bytes each (layer i is closed once the layers so far hold i + 1
+    shares; the last one takes the rest). With --synthetic, N layers of synthetic content, total_budget /
+    N each."""
+    per_layer = total_budget // n
+    layers = []
+    gen = SyntheticFiles(seed=20261127) if synthetic else None
+    entries = None if gen else all_entries(total_budget, max_file)
+    dealt = 0  # content bytes in the layers so far: layer i is closed once dealt reaches (i + 1) shares
+    for i in range(n):
+        tmp = os.path.join(out_dir, f".make_image.layer{i}.{os.getpid()}.tar")
+        tmp_paths.append(tmp)
+        with open(tmp, "wb") as raw:
+            w = HashingWriter(raw)
+            if gen:
+                files, _ = gen.write_layer(w, i + 1, per_layer, max_file)
+            else:
+                files = 0
+                seen_dirs: set[str] = set()
+                target = total_budget * (i + 1) // n
+                with tarfile.open(fileobj=w, mode="w|", format=tarfile.GNU_FORMAT) as tar:
+                    while i == n - 1 or dealt < target:
+                        entry = next(entries, None)
+                        if entry is None:
+                            break
+                        path, st, data = entry
+                        size = 512 + (len(data) if data is not None else 0)
+                        add_parents(tar, path, seen_dirs)  # not counted: dealt follows the selection
+                        info = base_info(path, st)
+                        if data is None:
+                            info.type = tarfile.SYMTYPE
+                            info.linkname = os.readlink(path)
+                            tar.addfile(info)
+                        else:
+                            info.type = tarfile.REGTYPE
+                            info.size = len(data)
+                            tar.addfile(info, io.BytesIO(data))
+                            files += 1
+                        dealt += size
+        what = f"{'synthetic' if gen else 'files'} {i + 1}/{n}"
+        layers.append({"what": what, "path": tmp, "diff_id": "sha256:" + w.sha.hexdigest(),
+                       "size": w.size, "files": files})
+        if n <= 20 or i < 3 or i == n - 1:
+            print(f"layer {i + 1} ({what}): {files} files, {w.size} bytes, {layers[-1]['diff_id']}",
+                  flush=True)
+    if len(set(l["diff_id"] for l in layers)) != n:
+        raise SystemExit(f"only {len(set(l['diff_id'] for l in layers))} distinct layers of {n}: "
+                         "too little content for that many layers (raise --size-mb)")
+    return layers
+
+
+def make_image(out_path: str, size_mb: float, synthetic: bool = False, n_layers: int = len(LAYERS),
+               max_file: int = 0) -> list[dict]:
     out_dir = os.path.dirname(os.path.abspath(out_path))
-    total_budget = size_mb * 1024 * 1024
+    total_budget = int(size_mb * 1024 * 1024)
     per_layer = total_budget // len(LAYERS)
     carry = 0
     layers = []
@@ -222,7 +336,7 @@ def make_image(out_path: str, size_mb: int, synthetic: bool = False) -> list[dic
     tmp_paths = []
     gen = SyntheticFiles(seed=20261127) if synthetic else None
     try:
-        for i, (what, roots) in enumerate(LAYERS):
+        for i, (what, roots) in enumerate(LAYERS if n_layers == len(LAYERS) and not max_file else []):
             budget = per_layer + carry
             tmp = os.path.join(out_dir, f".make_image.layer{i}.{os.getpid()}.tar")
             tmp_paths.append(tmp)
@@ -238,6 +352,8 @@ def make_image(out_path: str, size_mb: int, synthetic: bool = False) -> list[dic
                            "size": w.size, "files": files})
             print(f"layer {i + 1} ({what}): {files} files, {w.size} bytes, {layers[-1]['diff_id']}",
                   flush=True)
+        if not layers:
+            layers = write_dealt_layers(out_dir, total_budget, n_layers, synthetic, max_file, tmp_paths)
 
         config = {
             "architecture": "amd64",
@@ -293,12 +409,20 @@ def make_image(out_path: str, size_mb: int, synthetic: bool = False) -> list[dic
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", help="the docker-save tarball to write")
-    ap.add_argument("--size-mb", type=int, default=2460, help="total layer content, MiB (default 2460: about 2.58 GB)")
+    ap.add_argument("--size-mb", type=float, default=2460,
+                    help="total layer content, MiB (default 2460: about 2.58 GB); fractions allowed")
+    ap.add_argument("--layers", type=int, default=len(LAYERS),
+                    help="number of layers (default 5: one per category); any other number deals the "
+                         "same kind of file selection into that many layers of about equal size")
+    ap.add_argument("--max-file-kb", type=int, default=0,
+                    help="leave out files over this size (KiB; 0: no limit): keeps small layers even")
     ap.add_argument("--oci", metavar="DIR", help="also write an OCI layout with gzip layers (skopeo)")
     ap.add_argument("--synthetic", action="store_true",
                     help="pseudo-random text/binary/zero content, the same bytes on every machine")
     args = ap.parse_args()
-    layers = make_image(args.out, args.size_mb, args.synthetic)
+    if args.layers < 1:
+        ap.error("--layers must be at least 1")
+    layers = make_image(args.out, args.size_mb, args.synthetic, args.layers, args.max_file_kb * 1024)
     total = sum(l["size"] for l in layers)
     print(f"wrote {args.out}: {len(layers)} layers, {total} bytes of layers, "
           f"{os.path.getsize(args.out)} bytes in all")

@@ -36,7 +36,7 @@ cxxopts::Options make_options() {
     ("format", "Manifest format: docker or oci (default: the source's)", cxxopts::value<std::string>(), "FORMAT")
     ("j,jobs", "Blobs in flight at once (default 4)", cxxopts::value<unsigned>(), "N")
     ("threads", "Compression threads (default: one per core)", cxxopts::value<unsigned>(), "N")
-    ("chunk-size", "Upload chunk size, at least 5MiB (default 5MiB)", cxxopts::value<std::string>(), "SIZE")
+    ("chunk-size", "Bytes per upload request of a big blob, each one streamed PATCH, at least 5MiB (default 128MiB)", cxxopts::value<std::string>(), "SIZE")
     ("compression", "How to compress uncompressed layers: gzip[:0-3] (default gzip:1), zstd[:1-19] (default zstd:3), none", cxxopts::value<std::string>(), "CODEC")
     ("no-cache", "Do not read or write the local digest cache ($XDG_CACHE_HOME/oci-push)")
     ("cache-from", "Also reuse the layers of image REF in the registry (repeatable)", cxxopts::value<std::vector<std::string>>(), "REF")
@@ -76,6 +76,7 @@ nlohmann::ordered_json blob_json(const BlobOutcome& b) {
   j["mediaType"] = b.descriptor.media_type;
   if (b.diff_id) j["diffId"] = b.diff_id->str();
   j["skipped"] = b.skipped;
+  if (b.diff_id) j["resumedBytes"] = b.resumed_bytes;
   if (b.foreign) j["foreign"] = true;
   return j;
 }
@@ -168,7 +169,7 @@ void parse_work(const cxxopts::ParseResult& r, PushOptions& p) {
   if (r.count("chunk-size")) {
     p.chunk_size = parse_byte_size(r["chunk-size"].as<std::string>());
     if (p.chunk_size < kMinChunkSize)
-      throw UsageError("--chunk-size must be at least 5MiB (registries such as ECR refuse smaller chunks)");
+      throw UsageError("--chunk-size must be at least 5MiB (registries such as ECR refuse smaller requests)");
   }
   if (r.count("compression")) p.codec = LayerCodec::parse(r["compression"].as<std::string>());
   p.use_cache = r.count("no-cache") == 0;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <exception>
+#include <functional>
 #include <regex>
 
 namespace ocipush {
@@ -35,7 +37,19 @@ struct Transfer {
   HttpResponse* response;
   size_t max_body;
   bool too_large = false;
+  const std::function<size_t(char*, size_t)>* body_reader = nullptr;
+  std::exception_ptr reader_error;  // what the body reader threw: send() throws it
 };
+
+size_t on_read(char* buf, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  try {
+    return (*t->body_reader)(buf, size * count);
+  } catch (...) {
+    t->reader_error = std::current_exception();
+    return CURL_READFUNC_ABORT;
+  }
+}
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -113,8 +127,16 @@ void set_tls_options(CURL* curl, const TlsOptions& tls) {
   }
 }
 
-void set_method(CURL* curl, const HttpRequest& request) {
-  if (request.method == "HEAD") {
+void set_method(CURL* curl, const HttpRequest& request, Transfer& transfer) {
+  if (request.body_reader) {
+    transfer.body_reader = &request.body_reader;
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
+    // Larger reads from the producer: fewer callbacks and chunk headers at hundreds of MB/s.
+    curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L << 10);
+  } else if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method == "GET") {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
@@ -133,14 +155,18 @@ curl_slist* header_list(const HttpRequest& request) {
     if (lower(h.name) == "content-type") has_content_type = true;
     headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
   }
-  headers = curl_slist_append(headers, "Expect:");                               // no 100-continue round trip
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  // A body of unknown length: chunked on HTTP/1.1 (libcurl leaves this out on HTTP/2, which frames it).
+  if (request.body_reader) headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
   if (!has_content_type) headers = curl_slist_append(headers, "Content-Type:");  // no form-urlencoded default
   return headers;
 }
 
 void log_request(const HttpLogger& logger, const HttpRequest& request) {
   logger("> " + request.method + " " + redact_url_for_log(request.url) +
-         (request.body.empty() ? "" : " (" + std::to_string(request.body.size()) + " bytes)"));
+         (request.body_reader  ? " (streamed body)"
+          : request.body.empty() ? ""
+                                 : " (" + std::to_string(request.body.size()) + " bytes)"));
   for (const auto& h : request.headers) logger(">   " + redact_header_for_log(h));
 }
 
@@ -233,17 +259,18 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
   curl_easy_reset(curl);  // keeps the connection cache
 
   HttpResponse response;
-  Transfer transfer{&response, request.max_response_body};
+  Transfer transfer{&response, request.max_response_body, false, nullptr, nullptr};
   char error_buffer[CURL_ERROR_SIZE] = {0};
   set_transfer_options(curl, request, timeouts_, stop_, transfer, error_buffer);
   set_tls_options(curl, tls_);
-  set_method(curl, request);
+  set_method(curl, request, transfer);
   curl_slist* headers = header_list(request);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   if (logger_) log_request(logger_, request);
 
   CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
+  if (transfer.reader_error) std::rethrow_exception(transfer.reader_error);
   if (rc != CURLE_OK) throw transfer_error(rc, request, transfer, error_buffer, logger_);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   if (logger_) log_response(logger_, request, response);

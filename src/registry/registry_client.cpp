@@ -21,25 +21,6 @@ const char* const kManifestAccept =
     "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, "
     "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json";
 
-std::string url_escape(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      static const char* hex = "0123456789ABCDEF";
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string with_query(const std::string& url, const std::string& param) {
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
-}
-
 bool is_redirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -170,7 +151,7 @@ void RegistryClient::check_login() {
 HttpResponse RegistryClient::send_following_redirects(HttpRequest request) {
   for (int hop = 0;; ++hop) {
     auto response = http_.send(request);
-    if (!is_redirect(response.status)) return response;
+    if (!is_redirect(response.status) || request.body_reader) return response;  // a streamed body cannot follow
     auto location = response.header("location");
     if (!location || hop >= kMaxRedirects) return response;
     std::string next = resolve_location(request.url, *location);
@@ -223,6 +204,10 @@ HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo,
     // registry whose password database lags behind).
     if ((response.status == 401 || response.status == 403) && !retried_auth &&
         (auth_.refused(response, wanted, generation) || (response.status == 401 && auth_.has_credentials()))) {
+      // A streamed body is gone once sent: the blob is resumed from its source with the new token.
+      if (request.body_reader)
+        throw TransientError("registry " + host_ + " refused " + what + " (HTTP " + std::to_string(response.status) +
+                             "); its credentials were renewed");
       retried_auth = true;
       continue;
     }
@@ -261,95 +246,6 @@ std::optional<uint64_t> RegistryClient::blob_size(const std::string& repo, const
   }
 }
 
-std::string RegistryClient::start_upload(const std::string& repo) {
-  auto response = send({"POST", base_url_ + "/v2/" + repo + "/blobs/uploads/", {}, {}, 64 << 10}, repo);
-  if (response.status != 202 && response.status != 201 && response.status != 204)
-    fail("starting a blob upload to " + repo, response);
-  auto location = response.header("location");
-  if (!location || location->empty()) throw Error("registry " + host_ + " started an upload without a Location");
-  return resolve_location(base_url_, *location);
-}
-
-bool RegistryClient::mount_blob(const std::string& repo, const Digest& digest, const std::string& from) {
-  HttpRequest request{"POST",
-                      base_url_ + "/v2/" + repo + "/blobs/uploads/?mount=" + url_escape(digest.str()) +
-                          "&from=" + url_escape(from),
-                      {},
-                      {},
-                      64 << 10};
-  auto response = send(request, repo, {"repository:" + from + ":pull"});
-  if (response.status == 201) return true;
-  if (response.status == 202) {
-    if (auto location = response.header("location"); location && !location->empty())
-      cancel_upload(repo, resolve_location(base_url_, *location));
-    return false;
-  }
-  fail("mounting blob " + digest.str() + " from " + from + " into " + repo, response);
-}
-
-std::string RegistryClient::upload_chunk(const std::string& repo, const std::string& upload_url, uint64_t offset,
-                                         std::string_view chunk) {
-  HttpRequest request{"PATCH",
-                      upload_url,
-                      {{"Content-Type", "application/octet-stream"},
-                       {"Content-Range", std::to_string(offset) + "-" + std::to_string(offset + chunk.size() - 1)}},
-                      chunk,
-                      64 << 10};
-  auto response = send(request, repo, {}, /*retry=*/false);
-  // The spec says 202; ECR answers 201; some proxies 204. The offset is tracked here, not read back,
-  // because ECR's Range header stops advancing after the first chunk.
-  if (response.status == 416)  // the registry holds another offset than this chunk's: resume from GET
-    throw TransientError("registry " + host_ + " refused a chunk at offset " + std::to_string(offset) + " (HTTP 416)");
-  if (response.status != 202 && response.status != 201 && response.status != 204)
-    fail("upload chunk at offset " + std::to_string(offset) + " in " + repo, response);
-  auto location = response.header("location");
-  return location && !location->empty() ? resolve_location(base_url_, *location) : upload_url;
-}
-
-std::optional<UploadStatus> RegistryClient::upload_status(const std::string& repo, const std::string& upload_url) {
-  auto response = send({"GET", upload_url, {}, {}, 64 << 10}, repo);
-  if (response.status != 204 && response.status != 200) return std::nullopt;
-  UploadStatus status;
-  auto location = response.header("location");
-  status.url = location && !location->empty() ? resolve_location(base_url_, *location) : upload_url;
-  // "0-N" (or "bytes=0-N"): N+1 bytes. "0-0" is read as none: distribution says it for 0 bytes and 1.
-  auto range = response.header("range").value_or("");
-  auto dash = range.rfind('-');
-  if (dash == std::string::npos) return status;
-  try {
-    uint64_t last = std::stoull(range.substr(dash + 1));
-    status.held = last == 0 ? 0 : last + 1;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  return status;
-}
-
-void RegistryClient::finish_upload(const std::string& repo, const std::string& upload_url, const Digest& digest,
-                                   std::string_view data) {
-  HttpRequest request{"PUT",
-                      with_query(upload_url, "digest=" + url_escape(digest.str())),
-                      {{"Content-Type", "application/octet-stream"}},
-                      data,
-                      64 << 10};
-  auto response = send(request, repo);
-  if (response.status != 201 && response.status != 204 && response.status != 202)
-    fail("finishing upload of " + digest.str() + " to " + repo, response);
-}
-
-void RegistryClient::cancel_upload(const std::string& repo, const std::string& upload_url) noexcept {
-  try {
-    send({"DELETE", upload_url, {}, {}, 64 << 10}, repo);
-  } catch (...) {
-    // Best effort: the registry expires abandoned sessions on its own.
-  }
-}
-
-void RegistryClient::put_blob(const std::string& repo, const Digest& digest, std::string_view data) {
-  auto url = start_upload(repo);
-  finish_upload(repo, url, digest, data);
-}
-
 std::string RegistryClient::get_blob(const std::string& repo, const Digest& digest, size_t max_size) {
   auto response = send({"GET", base_url_ + "/v2/" + repo + "/blobs/" + digest.str(), {}, {}, max_size}, repo);
   if (response.status != 200) fail("GET blob " + digest.str() + " from " + repo, response);
@@ -366,6 +262,9 @@ std::optional<std::string> RegistryClient::put_manifest(const std::string& repo,
                       body,
                       64 << 10};
   auto response = send(request, repo);
+  if (response.status == 400 && response.body.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos)
+    throw ManifestBlobUnknown("registry " + host_ + " refused manifest " + repo + ":" + reference + ": " +
+                              describe_registry_error(response.status, response.body));
   if (response.status != 201 && response.status != 200 && response.status != 202 && response.status != 204)
     fail("manifest " + repo + ":" + reference, response);
   return response.header("docker-content-digest");

@@ -1,6 +1,7 @@
 #include "oci_push/registry/registry_sink.h"
 
 #include "oci_push/registry/chunked_upload.h"
+#include "oci_push/registry/streamed_upload.h"
 
 namespace ocipush {
 
@@ -12,8 +13,9 @@ bool RegistrySink::mount_blob(const std::string& repository, const Digest& diges
   return client_->mount_blob(repository, digest, from);
 }
 
-std::unique_ptr<BlobWriter> RegistrySink::start_blob(const std::string& repository, BlobSending sending) {
-  return std::make_unique<ChunkedUpload>(*client_, repository, chunk_size_, sending);
+std::unique_ptr<BlobWriter> RegistrySink::start_blob(const std::string& repository, const BlobStart& start) {
+  if (start.replayable) return std::make_unique<StreamedUpload>(*client_, repository, request_size_, start);
+  return std::make_unique<ChunkedUpload>(*client_, repository, kHeldChunkSize, start.sending);
 }
 
 void RegistrySink::put_blob(const std::string& repository, const Digest& digest, std::string_view bytes) {

@@ -16,9 +16,9 @@ void with_blob_retries(const PushContext& context, const std::string& what,
       attempt(retrying);
       return;
     } catch (const Error& e) {
-      if (!is_transient(e) || context.stop.load() ||
-          !announce_and_wait_for_retry(budget, what + ": " + e.what(), on_retry))
-        throw;
+      if (!is_transient(e) || context.stop.load()) throw;
+      if (!announce_and_wait_for_retry(budget, what + ": " + e.what(), on_retry))
+        throw TransientError(std::string(e.what()) + "; " + budget.gave_up());
     }
   }
 }

@@ -1,5 +1,6 @@
 #include "oci_push/transfer/digest_cache.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,19 +33,20 @@ std::optional<std::string> read_small_file(const std::string& path) {
   return text;
 }
 
-// Another process reads either the old file or the new one, never half of one.
+// Another process reads either the old file or the new one, never half of one. 0600: upload session
+// URLs are the user's business alone.
 void write_atomically(const std::string& path, const std::string& content) {
   static std::atomic<unsigned> counter{0};
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out.flush()) {
-      fs::remove(tmp, ec);
-      return;
-    }
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  bool written = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  written = ::close(fd) == 0 && written;
+  if (!written) {
+    fs::remove(tmp, ec);
+    return;
   }
   fs::rename(tmp, path, ec);
   if (ec) fs::remove(tmp, ec);
@@ -125,6 +127,30 @@ bool DigestCache::verified(const std::string& identity, const Digest& diff_id) c
 
 void DigestCache::record_verified(const std::string& identity, const Digest& diff_id) {
   write_atomically(verified_path(identity), identity + "\n" + diff_id.str());
+}
+
+std::string DigestCache::upload_path(const std::string& key) const {
+  auto name = sha256_of(key).hex;
+  return directory_ + "/uploads/" + name;
+}
+
+std::optional<BlobSession> DigestCache::upload_session(const std::string& key) const {
+  auto text = read_small_file(upload_path(key));
+  if (!text) return std::nullopt;
+  auto j = parse_json_bounded(*text);
+  if (!j.is_object() || j.value("key", "") != key || !j["url"].is_string() || !j["offset"].is_number_unsigned())
+    return std::nullopt;  // not ours, or damaged: start a new session
+  return BlobSession{j["url"].get<std::string>(), j["offset"].get<uint64_t>()};
+}
+
+void DigestCache::record_upload_session(const std::string& key, const BlobSession& session) {
+  nlohmann::json j = {{"key", key}, {"url", session.id}, {"offset", session.offset}};
+  write_atomically(upload_path(key), j.dump());
+}
+
+void DigestCache::forget_upload_session(const std::string& key) {
+  std::error_code ec;
+  fs::remove(upload_path(key), ec);
 }
 
 void DigestCache::prune(size_t max_entries) noexcept {

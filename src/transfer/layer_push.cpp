@@ -11,16 +11,16 @@ namespace ocipush {
 
 namespace {
 
-// Holds one of the compressing_layers() places while a layer is compressed.
-class CompressionTurn {
+// Holds one of a semaphore's places for a scope (a compressing layer, a big blob on the wire).
+class Turn {
  public:
-  explicit CompressionTurn(std::counting_semaphore<>& turns) : turns_(turns) { turns_.acquire(); }
-  ~CompressionTurn() { turns_.release(); }
-  CompressionTurn(const CompressionTurn&) = delete;
-  CompressionTurn& operator=(const CompressionTurn&) = delete;
+  explicit Turn(std::counting_semaphore<>& places) : places_(places) { places_.acquire(); }
+  ~Turn() { places_.release(); }
+  Turn(const Turn&) = delete;
+  Turn& operator=(const Turn&) = delete;
 
  private:
-  std::counting_semaphore<>& turns_;
+  std::counting_semaphore<>& places_;
 };
 
 // "layer 2/5 sha256:0123456789ab", for progress and retry lines.
@@ -30,21 +30,20 @@ std::string layer_label(const LayerJob& job) {
          short_digest(layer.descriptor ? layer.descriptor->digest : layer.diff_id);
 }
 
-}  // namespace
-
-bool sink_has_blob(ImageSink& sink, const std::string& repo, const Descriptor& d) {
-  auto size = sink.blob_size(repo, d.digest);
-  return size && *size == d.size;
+std::string resumed_note(uint64_t resumed) {
+  return resumed ? " (" + human_size(resumed) + " already held, resumed)" : "";
 }
+
+}  // namespace
 
 LayerPusher::LayerPusher(PushContext& context)
     : context_(context),
       options_(context.options),
-      compression_turns_(compressing_layers(context.options.jobs, context.pool.size())) {}
+      compression_turns_(compressing_layers(context.options.jobs, context.pool.size())),
+      big_sends_(std::max(1u, context.options.jobs)) {}
 
 // Layers compressed at once: more than the pool has threads cannot compress faster, and each one holds
-// a chunk buffer and a window of blocks; at least 2, so one uploads while another compresses. The other
-// --jobs still check, mount and send ready-made blobs meanwhile.
+// a window of blocks; at least 2, so one compresses while another waits on the network.
 unsigned compressing_layers(unsigned jobs, unsigned pool_threads) {
   return std::max(1u, std::min(jobs, std::max(2u, pool_threads)));
 }
@@ -56,14 +55,28 @@ size_t gzip_window(const PushContext& context) {
   return std::max<size_t>(2, share / compressing_layers(context.options.jobs, context.pool.size()));
 }
 
-// gzip's pipeline stalls while its thread waits for a chunk's answer, so its chunks are sent in the
-// background (a second chunk buffer). zstd's own workers go on compressing meanwhile, and hold more
-// memory than that second buffer would: sent inline, measured as fast within 7 %, 11 MiB less.
+// A stream's chunks are held in memory to resume them. gzip's pipeline stalls while its thread waits for
+// a chunk's answer, so its chunks are sent in the background (a second chunk buffer); zstd's own workers
+// go on compressing meanwhile: sent inline, measured as fast within 7 %, 11 MiB less.
 BlobSending compressed_sending(const LayerCodec& codec) {
   return codec.compression == LayerCompression::Zstd ? BlobSending::Inline : BlobSending::Background;
 }
 
-BlobOutcome LayerPusher::push_layer(ImageSink& sink, const std::string& repo, const LayerJob& job,
+std::vector<Descriptor> LayerPusher::blobs_to_probe(const ProbedSink& to, const Image& image,
+                                                    const KnownLayers& known) {
+  std::vector<Descriptor> out{{"", image.config_digest, image.config.size(), {}, {}}};
+  for (const auto& layer : image.layers) {
+    if (layer.foreign || layer.remote || !layer.bytes) continue;
+    if (layer.stored_compression != LayerCompression::None) {
+      if (layer.descriptor) out.push_back(*layer.descriptor);
+      continue;
+    }
+    for (const auto& candidate : candidates_for(to, layer.diff_id, known)) out.push_back(candidate.descriptor);
+  }
+  return out;
+}
+
+BlobOutcome LayerPusher::push_layer(ProbedSink& to, const std::string& repo, const LayerJob& job,
                                     const KnownLayers& known) {
   const Layer& layer = job.image.layers[job.index];
   if (layer.foreign) {
@@ -75,28 +88,28 @@ BlobOutcome LayerPusher::push_layer(ImageSink& sink, const std::string& repo, co
   if (layer.remote) {
     Descriptor d = layer.remote->blob;
     d.media_type = job.media_type;
-    return push_remote(sink, repo, layer, d);
+    return push_remote(to, repo, layer, d);
   }
   if (!layer.bytes) throw Error(layer.name + " was read from a stream without being uploaded");
   context_.progress.start(job.progress_id, layer_label(job), layer.stored_size());
   auto on_progress = [&](uint64_t done) { context_.progress.advance(job.progress_id, done); };
-  if (layer.stored_compression != LayerCompression::None) return push_stored_compressed(sink, repo, job, on_progress);
-  if (auto reused = reuse(sink, repo, job, known, on_progress)) return *reused;
-  return compress_and_send(sink, repo, job, on_progress);
+  if (layer.stored_compression != LayerCompression::None) return push_stored_compressed(to, repo, job, on_progress);
+  if (auto reused = reuse(to, repo, job, known, on_progress)) return *reused;
+  return compress_and_send(to, repo, job, on_progress);
 }
 
 // A layer whose bytes are a blob of this sink already (a stream handed them there as it passed).
-BlobOutcome LayerPusher::push_remote(ImageSink& sink, const std::string& repo, const Layer& layer, Descriptor d) {
+BlobOutcome LayerPusher::push_remote(ProbedSink& to, const std::string& repo, const Layer& layer, Descriptor d) {
   const RegistryBlob& remote = *layer.remote;
-  if (options_.dry_run) return {d, layer.diff_id, sink_has_blob(sink, repo, d), false};
-  const bool here = remote.registry == sink.name();
-  if ((!here || remote.repository != repo) && present_or_mounted(sink, repo, d, here ? remote.repository : "").empty())
+  if (options_.dry_run) return {d, layer.diff_id, to.has(repo, d), false};
+  const bool here = remote.registry == to.sink().name();
+  if ((!here || remote.repository != repo) && present_or_mounted(to, repo, d, here ? remote.repository : "").empty())
     throw Error("registry would not mount " + d.digest.str() + " from " + remote.repository + " into " + repo +
                 ", and a stream cannot be read twice: push this bundle from an uncompressed file");
   return {d, layer.diff_id, false, false};
 }
 
-BlobOutcome LayerPusher::push_stored_compressed(ImageSink& sink, const std::string& repo, const LayerJob& job,
+BlobOutcome LayerPusher::push_stored_compressed(ProbedSink& to, const std::string& repo, const LayerJob& job,
                                                 const ProgressCallback& on_progress) {
   const Layer& layer = job.image.layers[job.index];
   Descriptor d;
@@ -109,107 +122,173 @@ BlobOutcome LayerPusher::push_stored_compressed(ImageSink& sink, const std::stri
     d = {"", digests.stored, layer.stored_size(), {}, {}};
   }
   d.media_type = job.media_type;
-  return send_verbatim(sink, repo, layer, d, job.progress_id, on_progress);
+  return send_verbatim(to, repo, job, d, on_progress);
 }
 
 // The layer's compressed form where the sink may hold it already: found, or mounted from another
 // repository, it is not compressed at all (its diff_id is still checked, unless the cache vouches).
-std::optional<BlobOutcome> LayerPusher::reuse(ImageSink& sink, const std::string& repo, const LayerJob& job,
+std::optional<BlobOutcome> LayerPusher::reuse(ProbedSink& to, const std::string& repo, const LayerJob& job,
                                               const KnownLayers& known, const ProgressCallback& on_progress) {
   const Layer& layer = job.image.layers[job.index];
-  for (const auto& candidate : candidates_for(sink, layer.diff_id, known)) {
+  for (const auto& candidate : candidates_for(to, layer.diff_id, known)) {
     Descriptor d{job.media_type, candidate.descriptor.digest, candidate.descriptor.size, {}, {}};
-    std::string how = present_or_mounted(sink, repo, d, candidate.repository);
+    std::string how = present_or_mounted(to, repo, d, candidate.repository);
     if (how.empty()) continue;  // a stale hint: the sink does not have it (any more)
     verify_unchanged_layer(job, on_progress);
-    remember(sink, repo, layer.diff_id, d);
+    remember(to, repo, layer.diff_id, d);
     context_.progress.finish(job.progress_id, how + " as " + short_digest(d.digest) + ", skipped");
     return BlobOutcome{d, layer.diff_id, true, false};
   }
   return std::nullopt;
 }
 
-// A retry compresses again from the source (only the current chunk is kept in memory), unless the
-// blob is found complete (a lost answer to the last request).
-BlobOutcome LayerPusher::compress_and_send(ImageSink& sink, const std::string& repo, const LayerJob& job,
+BlobOutcome LayerPusher::compress_and_send(ProbedSink& to, const std::string& repo, const LayerJob& job,
                                            const ProgressCallback& on_progress) {
   const Layer& layer = job.image.layers[job.index];
-  CompressedDigests digests;
-  CompressionTurn turn(compression_turns_);
-  with_blob_retries(context_, layer_label(job), [&](bool retrying) {
-    if (retrying && digests.compressed_size &&
-        sink_has_blob(sink, repo, {job.media_type, digests.compressed, digests.compressed_size, {}, {}}))
-      return;
-    std::unique_ptr<BlobWriter> writer;
-    if (!options_.dry_run) writer = sink.start_blob(repo, compressed_sending(options_.codec));
-    digests = compress_stream(
-        options_.codec, reader_of(*layer.bytes), context_.pool,
-        [&](std::string_view bytes) {
-          if (writer) writer->write(bytes);
-        },
-        on_progress, context_.stop, gzip_window(context_));
+  // The compression place is held while compressing only: the session's POST comes before it, the
+  // closing PUT after.
+  Producer produce = [&](const ByteSink& out) {
+    Turn turn(compression_turns_);
+    auto digests = compress_stream(options_.codec, reader_of(*layer.bytes), context_.pool, out, on_progress,
+                                   context_.stop, gzip_window(context_));
     check_diff_id(job, digests.uncompressed);  // throwing here abandons the writer: nothing is kept
     if (context_.cache)
       if (auto identity = layer.bytes->identity()) context_.cache->record_verified(*identity, layer.diff_id);
     if (layer.descriptor && layer.descriptor->digest != digests.uncompressed)
       throw Error(job.image.source_name + ": " + layer.name + ": content does not match its digest");
-    if (writer) writer->finish(digests.compressed);
-  });
+    return digests;
+  };
+  CompressedDigests digests;
+  uint64_t resumed = 0;
+  if (layer.stored_size() <= kSmallBlobBytes)
+    send_small(to, repo, layer_label(job), produce, digests);
+  else
+    resumed = send_replayable(to, repo, layer_label(job), session_key(to, repo, layer, options_.codec.cache_key()),
+                              produce, digests);
   Descriptor d{job.media_type, digests.compressed, digests.compressed_size, {}, {}};
+  remember(to, repo, layer.diff_id, d);
+  return finish_sent(to, repo, job, d, resumed, "uploaded " + human_size(d.size) + " as " + short_digest(d.digest));
+}
+
+// A blob sent as it is stored, its digest checked while it streams: a mismatch abandons the writer.
+BlobOutcome LayerPusher::send_verbatim(ProbedSink& to, const std::string& repo, const LayerJob& job,
+                                       const Descriptor& d, const ProgressCallback& on_progress) {
+  const Layer& layer = job.image.layers[job.index];
+  if (to.has(repo, d)) {
+    context_.progress.finish(job.progress_id, "exists, skipped");
+    return {d, layer.diff_id, true, false};
+  }
+  Producer produce = [&](const ByteSink& out) {
+    CompressedDigests digests;
+    digests.compressed = hash_source(*layer.bytes, on_progress, context_.stop, out);
+    digests.compressed_size = layer.bytes->size();
+    if (digests.compressed != d.digest)
+      throw Error(layer.bytes->name() + ": content does not match its digest " + d.digest.str() + " (it is " +
+                  digests.compressed.str() + ")");
+    return digests;
+  };
+  CompressedDigests digests;
+  uint64_t resumed = 0;
+  const std::string label = "blob " + short_digest(d.digest);
+  if (d.size <= kSmallBlobBytes)
+    send_small(to, repo, label, produce, digests);
+  else
+    resumed = send_replayable(to, repo, label, session_key(to, repo, layer, "as stored"), produce, digests);
+  return finish_sent(to, repo, job, d, resumed, "uploaded " + human_size(d.size) + " as it is");
+}
+
+BlobOutcome LayerPusher::finish_sent(ProbedSink& to, const std::string& repo, const LayerJob& job, const Descriptor& d,
+                                     uint64_t resumed, const std::string& how) {
+  const Layer& layer = job.image.layers[job.index];
   if (options_.dry_run) {
-    bool exists = sink_has_blob(sink, repo, d);
+    bool exists = to.has(repo, d);
     context_.progress.finish(job.progress_id,
                              std::string(exists ? "exists" : "would upload") + " as " + short_digest(d.digest));
     return {d, layer.diff_id, exists, false};
   }
-  remember(sink, repo, layer.diff_id, d);
-  context_.progress.finish(job.progress_id, "uploaded " + human_size(d.size) + " as " + short_digest(d.digest));
-  return {d, layer.diff_id, false, false};
+  to.confirmed(repo, d);
+  context_.progress.finish(job.progress_id, how + resumed_note(resumed));
+  BlobOutcome outcome{d, layer.diff_id, false, false};
+  outcome.resumed_bytes = resumed;
+  return outcome;
 }
 
-// A blob sent as it is stored, its digest checked while it streams: a mismatch abandons the writer.
-BlobOutcome LayerPusher::send_verbatim(ImageSink& sink, const std::string& repo, const Layer& layer,
-                                       const Descriptor& d, size_t progress_id, const ProgressCallback& on_progress) {
-  if (sink_has_blob(sink, repo, d)) {
-    context_.progress.finish(progress_id, "exists, skipped");
-    return {d, layer.diff_id, true, false};
-  }
+uint64_t LayerPusher::send_replayable(ProbedSink& to, const std::string& repo, const std::string& label,
+                                      const std::string& session_key, const Producer& produce,
+                                      CompressedDigests& digests) {
   if (options_.dry_run) {
-    context_.progress.finish(progress_id, "would upload " + human_size(d.size));
-    return {d, layer.diff_id, false, false};
+    digests = produce([](std::string_view) {});
+    return 0;
   }
-  with_blob_retries(context_, "blob " + short_digest(d.digest), [&](bool retrying) {
-    if (retrying && sink_has_blob(sink, repo, d)) return;
-    auto writer = sink.start_blob(repo, BlobSending::Inline);
-    Digest actual =
-        hash_source(*layer.bytes, on_progress, context_.stop, [&](std::string_view b) { writer->write(b); });
-    if (actual != d.digest)
-      throw Error(layer.bytes->name() + ": content does not match its digest " + d.digest.str() + " (it is " +
-                  actual.str() + ")");
-    writer->finish(d.digest);
+  DigestCache* sessions = session_key.empty() ? nullptr : context_.cache;
+  BlobStart start;
+  start.replayable = true;
+  if (sessions) {
+    start.resume = sessions->upload_session(session_key);
+    start.on_session = [sessions, session_key](const BlobSession& s) { sessions->record_upload_session(session_key, s); };
+  }
+  Turn on_the_wire(big_sends_);
+  uint64_t skipped = 0;
+  with_blob_retries(context_, label, [&](bool retrying) {
+    if (retrying && digests.compressed_size) {  // a lost answer to the closing PUT: is the blob there?
+      auto size = to.sink().blob_size(repo, digests.compressed);
+      if (size && *size == digests.compressed_size) return;
+    }
+    auto writer = to.sink().start_blob(repo, start);
+    start.resume.reset();
+    try {
+      digests = produce([&](std::string_view b) { writer->write(b); });
+      writer->finish(digests.compressed);
+    } catch (const Error& e) {
+      // Transient, or a stop: the session is kept, here for the next try and on disk for the next run.
+      if (is_transient(e) || dynamic_cast<const Interrupted*>(&e)) start.resume = writer->take_session();
+      if (!start.resume && sessions) sessions->forget_upload_session(session_key);
+      throw;
+    }
+    skipped += writer->skipped_bytes();
   });
-  context_.progress.finish(progress_id, "uploaded " + human_size(d.size) + " as it is");
-  return {d, layer.diff_id, false, false};
+  if (sessions) sessions->forget_upload_session(session_key);
+  return skipped;
+}
+
+// A small blob is made in memory and sent in one request (a monolithic upload where the sink takes one).
+void LayerPusher::send_small(ProbedSink& to, const std::string& repo, const std::string& label,
+                             const Producer& produce, CompressedDigests& digests) {
+  std::string bytes;
+  digests = produce([&](std::string_view b) { bytes.append(b); });
+  if (options_.dry_run) return;
+  with_blob_retries(context_, label, [&](bool) { to.sink().put_blob(repo, digests.compressed, bytes); });
+}
+
+// What decides a blob's bytes, for finding its session again in the next run; "" when the source has no
+// stable identity (then nothing is remembered).
+std::string LayerPusher::session_key(const ProbedSink& to, const std::string& repo, const Layer& layer,
+                                     const std::string& form) const {
+  auto identity = layer.bytes->identity();
+  if (!identity) return "";
+  return to.sink().name() + "\n" + repo + "\n" + *identity + "\n" + layer.diff_id.str() + "\n" + form;
 }
 
 // "exists" when `repo` holds `d`, "mounted from X" after a cross-repository mount from `from`, else "".
-std::string LayerPusher::present_or_mounted(ImageSink& sink, const std::string& repo, const Descriptor& d,
+std::string LayerPusher::present_or_mounted(ProbedSink& to, const std::string& repo, const Descriptor& d,
                                             const std::string& from) {
-  if (sink_has_blob(sink, repo, d)) return "exists";
+  if (to.has(repo, d)) return "exists";
   if (from.empty() || from == repo || options_.dry_run) return "";
-  return sink.mount_blob(repo, d.digest, from) ? "mounted from " + from : "";
+  if (!to.sink().mount_blob(repo, d.digest, from)) return "";
+  to.confirmed(repo, d);
+  return "mounted from " + from;
 }
 
 // Where this layer's compressed form may already be: what the sink told us, then the local cache
 // (only repositories of this sink: a blob elsewhere cannot be mounted).
-std::vector<KnownLayer> LayerPusher::candidates_for(const ImageSink& sink, const Digest& diff_id,
+std::vector<KnownLayer> LayerPusher::candidates_for(const ProbedSink& to, const Digest& diff_id,
                                                     const KnownLayers& known) {
   std::vector<KnownLayer> out;
   if (auto it = known.find(diff_id); it != known.end()) out.push_back(it->second);
   if (!context_.cache) return out;
   auto cached = context_.cache->lookup(diff_id, options_.codec.cache_key());
   if (!cached) return out;
-  const std::string prefix = sink.name() + "/";
+  const std::string prefix = to.sink().name() + "/";
   std::string from;
   for (const auto& r : cached->repositories)
     if (r.starts_with(prefix)) {
@@ -238,17 +317,20 @@ void LayerPusher::check_diff_id(const LayerJob& job, const Digest& actual) const
                 "] says " + layer.diff_id.str());
 }
 
-void LayerPusher::remember(const ImageSink& sink, const std::string& repo, const Digest& diff_id, const Descriptor& d) {
+void LayerPusher::remember(const ProbedSink& to, const std::string& repo, const Digest& diff_id,
+                           const Descriptor& d) {
   if (context_.cache && !options_.dry_run)
-    context_.cache->record(diff_id, options_.codec.cache_key(), d, sink.name() + "/" + repo);
+    context_.cache->record(diff_id, options_.codec.cache_key(), d, to.sink().name() + "/" + repo);
 }
 
-BlobOutcome LayerPusher::push_config(ImageSink& sink, const std::string& repo, const Image& image,
+BlobOutcome LayerPusher::push_config(ProbedSink& to, const std::string& repo, const Image& image,
                                      const std::string& media_type) {
   Descriptor d{media_type, image.config_digest, image.config.size(), {}, {}};
-  if (sink_has_blob(sink, repo, d)) return {d, std::nullopt, true, false};
+  if (to.has(repo, d)) return {d, std::nullopt, true, false};
   if (!options_.dry_run) {
-    sink.put_blob(repo, d.digest, image.config);
+    with_blob_retries(context_, "config " + short_digest(d.digest),
+                      [&](bool) { to.sink().put_blob(repo, d.digest, image.config); });
+    to.confirmed(repo, d);
     context_.progress.event("config " + short_digest(d.digest) + ": uploaded");
   }
   return {d, std::nullopt, false, false};

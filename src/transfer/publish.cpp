@@ -3,25 +3,8 @@
 #include <vector>
 
 #include "oci_push/util/error.h"
-#include "oci_push/util/thread_pool.h"
 
 namespace ocipush {
-
-void confirm_blobs_present(ImageSink& sink, const std::string& repository, const ManifestResult& result, unsigned jobs,
-                           std::atomic<bool>& stop) {
-  std::vector<Descriptor> blobs{result.config.descriptor};
-  for (const auto& l : result.layers)
-    if (!l.foreign) blobs.push_back(l.descriptor);
-  run_parallel(
-      blobs.size(), jobs,
-      [&](size_t i) {
-        auto size = sink.blob_size(repository, blobs[i].digest);
-        if (!size || *size != blobs[i].size)
-          throw Error("registry does not hold blob " + blobs[i].digest.str() + " (" + std::to_string(blobs[i].size) +
-                      " bytes) after its upload; nothing tagged");
-      },
-      stop);
-}
 
 void put_manifest_checked(ImageSink& sink, const std::string& repository, const std::string& reference,
                           const BuiltManifest& built) {

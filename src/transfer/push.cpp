@@ -61,13 +61,14 @@ PushResult push_to_sinks(const std::vector<PushJob>& jobs, const SinkOpener& ope
   for (const auto& job : jobs) {
     const PushTarget& target = job.target;
     auto sink = open_sink(target);
+    ProbedSink to(*sink);
     KnownLayers known = layers_known_for(*sink, target, options, context.progress);
     known.insert(pushed_before.begin(), pushed_before.end());
-    auto built = pusher.push(*sink, target.repository, job.artifact, known);
+    auto built = pusher.push(to, target.repository, job.artifact, known);
     if (target.digest && *target.digest != built.result.digest.str())
       throw Error("the manifest's digest is " + built.result.digest.str() + ", not the " + *target.digest +
                   " that the target names; nothing tagged");
-    if (!options.dry_run) put_tags(*sink, target, built, context.progress, context.stop);
+    if (!options.dry_run) pusher.tag(to, target, job.artifact, built, known);
     pushed_before.insert(known.begin(), known.end());
     result.repositories.push_back({target.name(), target.tags, std::move(built.result)});
   }

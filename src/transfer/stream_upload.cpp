@@ -54,7 +54,9 @@ StreamedFileHandler stream_uploader(ImageSink& sink, const std::string& repo, Pu
     RetryBudget budget(policy);
     RetryScope scope(budget);
     std::unique_ptr<BlobWriter> writer;
-    if (!options.dry_run) writer = sink.start_blob(repo, compressed_sending(options.codec));
+    BlobStart start;
+    start.sending = compressed_sending(options.codec);
+    if (!options.dry_run) writer = sink.start_blob(repo, start);
     SentFile file = send_file(path, compression, read, context, [&](std::string_view b) {
       if (writer) writer->write(b);
     });

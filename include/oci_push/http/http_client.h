@@ -26,6 +26,11 @@ struct HttpRequest {
   // A limit on the whole request, connection included (NetworkError Timeout past it); zero: only the
   // client's connect and stall limits. For probes that must not hold a run up (EC2 metadata).
   std::chrono::milliseconds deadline{0};
+  // A body produced while it is sent, instead of `body`: fills up to `len` bytes of `buf` and returns
+  // how many, 0 at its end; it may block until its producer has more. Its length is not known up front,
+  // so it goes with Transfer-Encoding: chunked. A reader that throws aborts the request; send() then
+  // throws what it threw.
+  std::function<size_t(char* buf, size_t len)> body_reader;
 };
 
 struct HttpResponse {

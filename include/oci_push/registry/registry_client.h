@@ -60,6 +60,10 @@ class RegistryClient {
   // PATCH one chunk at `offset`; returns the session URL for the next request.
   std::string upload_chunk(const std::string& repo, const std::string& upload_url, uint64_t offset,
                            std::string_view chunk);
+  // PATCH with a body produced while it is sent (no Content-Range: the registry appends); returns the
+  // session URL for the next request. A 404/416 (the session is gone, or elsewhere) is a TransientError.
+  std::string upload_stream(const std::string& repo, const std::string& upload_url,
+                            const std::function<size_t(char*, size_t)>& body);
   // One retry on `budget` after `what` failed: says so through on_retry, waits (backoff, or the
   // Retry-After) and returns true; false when the budget is spent.
   bool wait_to_retry(RetryBudget& budget, const std::string& what, std::optional<Millis> retry_after = std::nullopt);
@@ -71,7 +75,8 @@ class RegistryClient {
                      std::string_view data = {});
   // DELETE on the session, best effort: nothing is left half-written on the registry.
   void cancel_upload(const std::string& repo, const std::string& upload_url) noexcept;
-  // POST then one PUT with the whole blob: for small blobs (the config).
+  // A small blob (a config, a small layer) without a PATCH: a monolithic POST where the registry takes
+  // one, else POST then one PUT with the whole blob.
   void put_blob(const std::string& repo, const Digest& digest, std::string_view data);
   std::string get_blob(const std::string& repo, const Digest& digest, size_t max_size);
 

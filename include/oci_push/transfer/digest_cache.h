@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "oci_push/model/digest.h"
+#include "oci_push/model/image_sink.h"
 #include "oci_push/model/manifest.h"
 
 namespace ocipush {
@@ -38,12 +39,19 @@ class DigestCache {
   bool verified(const std::string& identity, const Digest& diff_id) const;
   void record_verified(const std::string& identity, const Digest& diff_id);
 
+  // An upload session a push left open (killed, interrupted, out of retries), so the next run continues
+  // it: by a key naming the registry, repository and everything that decides the blob's bytes.
+  std::optional<BlobSession> upload_session(const std::string& key) const;
+  void record_upload_session(const std::string& key, const BlobSession& session);
+  void forget_upload_session(const std::string& key);
+
   // Removes the oldest entries beyond `max_entries`. Errors are ignored: the cache is only a hint.
   void prune(size_t max_entries = kDigestCacheMaxEntries) noexcept;
 
  private:
   std::string blob_path(const Digest& diff_id, const std::string& codec_key) const;
   std::string verified_path(const std::string& identity) const;
+  std::string upload_path(const std::string& key) const;
   std::string directory_;
 };
 

@@ -1,5 +1,6 @@
-// The last steps of a push, in their order: every blob confirmed, then manifests (children by digest
-// before their index), then tags. A tag never points at an image whose blobs are not all there.
+// The last steps of a push: manifests (children by digest before their index), then tags. Every blob
+// was confirmed on its way (a HEAD that found it, a mount, an upload the sink acknowledged), and a sink
+// refuses a manifest whose blobs it lacks, so a tag never points at an incomplete image.
 #pragma once
 #include <atomic>
 #include <string>
@@ -10,11 +11,6 @@
 #include "oci_push/util/progress.h"
 
 namespace ocipush {
-
-// Asks the sink for each blob of `result` (config and layers, foreign ones excepted), `jobs` at a
-// time. Throws Error naming the first one missing: nothing is tagged then.
-void confirm_blobs_present(ImageSink& sink, const std::string& repository, const ManifestResult& result, unsigned jobs,
-                           std::atomic<bool>& stop);
 
 // Stores `built` under `reference`; throws Error when the sink says it stored other bytes.
 void put_manifest_checked(ImageSink& sink, const std::string& repository, const std::string& reference,

@@ -23,7 +23,9 @@ namespace ocipush {
 struct PushContext;
 
 inline constexpr uint64_t kMinChunkSize = 5ull << 20;  // ECR's and the spec's floor for all chunks but the last
-inline constexpr uint64_t kDefaultChunkSize = 5ull << 20;
+// Bytes per streamed PATCH of a blob (--chunk-size): one round trip each (docs/benchmarks.md, "Request
+// size", says why this much).
+inline constexpr uint64_t kDefaultChunkSize = 128ull << 20;
 
 struct PushOptions {
   std::string source;  // a path, or oci:DIR[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:NAME:TAG]
@@ -49,6 +51,7 @@ struct BlobOutcome {
   std::optional<Digest> diff_id;  // layers only
   bool skipped = false;           // the registry had it; nothing uploaded
   bool foreign = false;           // non-distributable: never uploaded
+  uint64_t resumed_bytes = 0;     // not sent: the sink held them already (a resumed session)
 };
 
 // A pushed image manifest (config and layers) or index (its manifests).

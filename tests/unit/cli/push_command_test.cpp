@@ -27,7 +27,7 @@ TEST(Cli, PushWordIsOptional) {
 TEST(Cli, Defaults) {
   auto c = parse({"img.tar"});
   EXPECT_EQ(c.push.jobs, 4u);
-  EXPECT_EQ(c.push.chunk_size, 5u << 20);
+  EXPECT_EQ(c.push.chunk_size, 128u << 20);
   EXPECT_FALSE(c.push.dry_run);
   EXPECT_FALSE(c.push.format.has_value());
   EXPECT_TRUE(c.push.target.empty());

@@ -1,8 +1,11 @@
 // The distribution API served from a MemoryStore, behind FakeHttpClient::serve: whole pushes through
 // RegistryClient and RegistrySink run against it, and a test reads back what the "registry" holds.
+// Streamed PATCH bodies are read as they are produced; faults: a PATCH reset after N bytes (what
+// arrived is kept, GET tells it), ECR's stale Range, busy or MANIFEST_BLOB_UNKNOWN manifest PUTs.
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "fakes/memory_sink.h"
@@ -15,9 +18,39 @@ class FakeRegistry {
   explicit FakeRegistry(std::shared_ptr<MemoryStore> store, std::string base = "https://registry.test")
       : store_(std::move(store)), base_(std::move(base)) {}
 
-  int busy_manifest_puts = 0;  // answer this many manifest PUTs with 503 first
+  int busy_manifest_puts = 0;      // answer this many manifest PUTs with 503 first
+  int blob_unknown_manifests = 0;  // answer this many manifest PUTs with MANIFEST_BLOB_UNKNOWN first
+  // Break the next streamed PATCH once it delivered this many bytes, with a reset connection.
+  std::optional<uint64_t> reset_patch_after;
+  bool stale_range = false;     // GET on a session answers the Range of its first PATCH ever after (ECR)
+  bool forget_sessions = false; // GET on a session answers 404, as after a registry restart
+  uint64_t patch_bytes = 0;     // body bytes received by PATCH requests
+  int sessions_started = 0;
 
   HttpResponse handle(const HttpRequest& request) {
+    if (!request.body_reader) return route(request, request.body);
+    std::string body;  // a streamed body, read as the network would deliver it
+    char buf[65536];
+    for (size_t n; (n = request.body_reader(buf, sizeof buf)) > 0;) {
+      body.append(buf, n);
+      if (reset_patch_after && body.size() >= *reset_patch_after) {
+        body.resize(*reset_patch_after);
+        reset_patch_after.reset();
+        route(request, body);  // what arrived is kept
+        throw NetworkError(NetworkError::Kind::Other, "PATCH " + request.url + ": connection reset");
+      }
+    }
+    return route(request, body);
+  }
+
+ private:
+  struct Session {
+    std::string repo;
+    std::string held;
+    std::optional<size_t> first_range;
+  };
+
+  HttpResponse route(const HttpRequest& request, std::string_view body) {
     std::string url = request.url;
     std::string query;
     if (auto q = url.find('?'); q != std::string::npos) {
@@ -28,15 +61,14 @@ class FakeRegistry {
     const std::string path = url.substr(base_.size() + 4);
     if (path.empty()) return {200, {}, "{}"};
     if (auto at = path.find("/blobs/uploads/"); at != std::string::npos)
-      return upload(request, path.substr(0, at), path.substr(at + 15), query);
+      return upload(request, body, path.substr(0, at), path.substr(at + 15), query);
     if (auto at = path.find("/blobs/"); at != std::string::npos)
       return blob(request, path.substr(0, at), path.substr(at + 7));
     if (auto at = path.find("/manifests/"); at != std::string::npos)
-      return manifest(request, path.substr(0, at), path.substr(at + 11));
+      return manifest(request, body, path.substr(0, at), path.substr(at + 11));
     return {404, {}, ""};
   }
 
- private:
   static std::string param(const std::string& query, const std::string& name) {
     for (size_t start = 0; start <= query.size();) {
       size_t end = query.find('&', start);
@@ -58,75 +90,90 @@ class FakeRegistry {
       }
     return out;
   }
+  static std::string range_of(size_t held) { return "0-" + std::to_string(held ? held - 1 : 0); }
 
-  HttpResponse upload(const HttpRequest& request, const std::string& repo, const std::string& id,
-                      const std::string& query) {
+  HttpResponse upload(const HttpRequest& request, std::string_view body, const std::string& repo,
+                      const std::string& id, const std::string& query) {
     MemorySink sink(store_);
     if (request.method == "POST") {
       std::string mount = param(query, "mount");
       if (!mount.empty() && sink.mount_blob(repo, *Digest::parse(mount), param(query, "from")))
         return {201, {{"location", "/v2/" + repo + "/blobs/" + mount}}, ""};
       std::string session = std::to_string(next_session_++);
-      sessions_[session] = Session{repo, "", sink.start_blob(repo, BlobSending::Inline)};
+      ++sessions_started;
+      sessions_[session] = Session{repo, "", std::nullopt};
       return {202, {{"location", "/v2/" + repo + "/blobs/uploads/" + session}, {"range", "0-0"}}, ""};
     }
     auto it = sessions_.find(id);
-    if (it == sessions_.end()) return {404, {}, R"({"errors":[{"code":"BLOB_UPLOAD_UNKNOWN"}]})"};
+    if (it == sessions_.end() || (request.method == "GET" && forget_sessions))
+      return {404, {}, R"({"errors":[{"code":"BLOB_UPLOAD_UNKNOWN"}]})"};
     Session& s = it->second;
     const std::string location = "/v2/" + repo + "/blobs/uploads/" + id;
     if (request.method == "DELETE") {
       sessions_.erase(it);
       return {204, {}, ""};
     }
-    if (request.method == "GET")
-      return {
-          204, {{"location", location}, {"range", "0-" + std::to_string(s.held.empty() ? 0 : s.held.size() - 1)}}, ""};
-    s.held.append(request.body);
-    s.writer->write(request.body);
-    if (request.method == "PATCH")
-      return {202, {{"location", location}, {"range", "0-" + std::to_string(s.held.size() - 1)}}, ""};
-    // PUT ?digest=
-    auto parsed = Digest::parse(param(query, "digest"));
+    if (request.method == "GET") {
+      size_t shown = stale_range && s.first_range ? *s.first_range : s.held.size();
+      return {204, {{"location", location}, {"range", range_of(shown)}}, ""};
+    }
+    s.held.append(body);
+    if (request.method == "PATCH") {
+      patch_bytes += body.size();
+      if (!s.first_range) s.first_range = s.held.size();
+      return {202, {{"location", location}, {"range", range_of(s.held.size())}}, ""};
+    }
+    return finish(repo, param(query, "digest"), it);
+  }
+
+  HttpResponse finish(const std::string& repo, const std::string& digest_text,
+                      std::map<std::string, Session>::iterator session) {
+    auto parsed = Digest::parse(digest_text);
     if (!parsed) return {400, {}, R"({"errors":[{"code":"DIGEST_INVALID"}]})"};
-    const Digest digest = *parsed;
-    auto writer = std::move(s.writer);
-    sessions_.erase(it);
+    MemorySink sink(store_);
+    auto writer = sink.start_blob(repo, {});
+    writer->write(session->second.held);
+    sessions_.erase(session);
     try {
-      writer->finish(digest);
+      writer->finish(*parsed);
     } catch (const TransientError&) {
       return {503, {}, ""};
     } catch (const Error&) {
       return {400, {}, R"({"errors":[{"code":"DIGEST_INVALID"}]})"};
     }
-    return {201, {{"location", "/v2/" + repo + "/blobs/" + digest.str()}}, ""};
+    return {201, {{"location", "/v2/" + repo + "/blobs/" + parsed->str()}}, ""};
   }
 
   HttpResponse blob(const HttpRequest& request, const std::string& repo, const std::string& digest_text) {
     MemorySink sink(store_);
     auto parsed = Digest::parse(digest_text);
     if (!parsed) return {400, {}, ""};
-    const Digest digest = *parsed;
     if (request.method == "HEAD") {
-      auto size = sink.blob_size(repo, digest);
+      auto size = sink.blob_size(repo, *parsed);
       if (!size) return {404, {}, ""};
-      return {200, {{"content-length", std::to_string(*size)}, {"docker-content-digest", digest.str()}}, ""};
+      return {200, {{"content-length", std::to_string(*size)}, {"docker-content-digest", parsed->str()}}, ""};
     }
-    auto bytes = sink.get_blob(repo, digest, request.max_response_body);
+    auto bytes = sink.get_blob(repo, *parsed, request.max_response_body);
     if (!bytes) return {404, {}, R"({"errors":[{"code":"BLOB_UNKNOWN"}]})"};
     return {200, {{"content-length", std::to_string(bytes->size())}}, *bytes};
   }
 
-  HttpResponse manifest(const HttpRequest& request, const std::string& repo, const std::string& reference) {
+  HttpResponse manifest(const HttpRequest& request, std::string_view body, const std::string& repo,
+                        const std::string& reference) {
     MemorySink sink(store_);
     if (request.method == "PUT") {
       if (busy_manifest_puts > 0) {
         --busy_manifest_puts;
         return {503, {}, ""};
       }
+      if (blob_unknown_manifests > 0) {
+        --blob_unknown_manifests;
+        return {400, {}, R"({"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]})"};
+      }
       std::string media_type;
       for (const auto& h : request.headers)
         if (h.name == "Content-Type") media_type = h.value;
-      auto digest = sink.put_manifest(repo, reference, media_type, request.body);
+      auto digest = sink.put_manifest(repo, reference, media_type, body);
       return {201, {{"docker-content-digest", *digest}}, ""};
     }
     auto m = sink.get_manifest(repo, reference);
@@ -134,11 +181,6 @@ class FakeRegistry {
     return {200, {{"content-type", m->media_type}, {"docker-content-digest", m->digest.str()}}, m->body};
   }
 
-  struct Session {
-    std::string repo;
-    std::string held;
-    std::unique_ptr<BlobWriter> writer;
-  };
   std::shared_ptr<MemoryStore> store_;
   std::string base_;
   std::map<std::string, Session> sessions_;

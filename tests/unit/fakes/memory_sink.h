@@ -76,7 +76,7 @@ class MemorySink : public ImageSink {
     return true;
   }
 
-  std::unique_ptr<BlobWriter> start_blob(const std::string& repo, BlobSending) override {
+  std::unique_ptr<BlobWriter> start_blob(const std::string& repo, const BlobStart&) override {
     std::lock_guard lock(store_->mutex);
     store_->calls.push_back("START " + repo);
     return std::make_unique<Writer>(store_, repo);

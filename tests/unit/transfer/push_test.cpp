@@ -118,7 +118,9 @@ TEST(PushToSink, AllSendsEachImageToItsRepositoryAndMountsWhatTheFirstSent) {
   const Digest shared = result.repositories[0].manifest.layers[0].descriptor.digest;
   EXPECT_EQ(run.store->count("MOUNT prefix/b " + shared.str() + " from prefix/a"), 1u);
   EXPECT_TRUE(result.repositories[1].manifest.layers[0].skipped);
-  EXPECT_EQ(run.store->count("START prefix/b"), 1u);  // only "only b" was sent
+  EXPECT_EQ(run.store->count("PUT prefix/b " + shared.str()), 0u);  // mounted, not sent again
+  const Digest only_b = result.repositories[1].manifest.layers[1].descriptor.digest;
+  EXPECT_EQ(run.store->count("PUT prefix/b " + only_b.str()), 1u);
 }
 
 TEST(PushToSink, AMountTheSinkRefusesFallsBackToSendingTheBlob) {
@@ -147,7 +149,7 @@ TEST(PushToSink, ARepushOfTheTaggedImageCompressesAndSendsNothing) {
   again.store = first.store;
   again.store->calls.clear();
   auto result = again.push(contents);
-  EXPECT_EQ(again.store->count("START"), 0u);
+  EXPECT_EQ(again.store->count("PUT"), 0u);  // no blob written again
   EXPECT_EQ(again.store->count("GET MANIFEST app:1"), 1u);  // the target tag tells what is there
   for (const auto& l : result.repositories[0].manifest.layers) EXPECT_TRUE(l.skipped);
   EXPECT_EQ(result.repositories[0].manifest.digest, sha256_of(again.store->manifests["app"]["1"].bytes));
