@@ -35,7 +35,11 @@ like data; a reset or error on one side closes both sides at once.
 
 Threads, blocking sockets: one reader and one writer thread per connection direction. recv/sendmsg
 release the GIL, so the copying runs in parallel; per 256 KiB the Python work is a few tens of us.
-Debian's /usr/bin/python3, standard library only.
+Measured with --measure on the 2-core development machine (curl to a loopback server, 20 ms each way, no
+rate limit): 1.4-1.7 GB/s up and 2.0-2.7 GB/s down on one connection, 0.85 / 1.3 GB/s on four, at
+0.4-0.75 CPU s per GB (mostly the kernel's copies); at 100 MB/s it carries 98-99.5 MB/s (the rate) on
+6-13% of one core. An asyncio (Protocol, call_at) version of the same reached 0.5 / 1.05 GB/s at 0.6 s
+per GB, so threads it is. Debian's /usr/bin/python3, standard library only.
 """
 
 from __future__ import annotations

@@ -328,7 +328,9 @@ class Bench:
             what = {"link-many-cold": "link-many-cold: 120 layers 4.4 MB, cold",
                     "link-many-warm": "link-many-warm: 120 layers, re-push, caches warm",
                     "link-bench": "link-bench: --image, cold"}[case]
-        return f"{what} ({a.link_delay_ms:g} ms, {f'{rate:g} MB/s' if rate else 'unlimited'})"
+        extra = (f", window {a.link_window_kb} KiB" if a.link_window_kb else "") + \
+            (", +handshake" if a.link_handshake else "")
+        return f"{what} ({a.link_delay_ms:g} ms, {f'{rate:g} MB/s' if rate else 'unlimited'}{extra})"
 
     def summary(self) -> str:
         lines = []

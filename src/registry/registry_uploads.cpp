@@ -57,7 +57,7 @@ std::string RegistryClient::upload_stream(const std::string& repo, const std::st
   request.body_reader = body;
   auto response = send(request, repo, {}, /*retry=*/false);
   if (response.status == 416 || response.status == 404)  // the session is not where we think: start again
-    throw TransientError("registry " + host_ + " refused to continue an upload to " + repo + ": " +
+    throw UploadSessionRefused("registry " + host_ + " refused to continue an upload to " + repo + ": " +
                          describe_registry_error(response.status, response.body));
   if (response.status != 202 && response.status != 201 && response.status != 204)
     fail("streamed upload to " + repo, response);
@@ -117,7 +117,13 @@ void RegistryClient::put_blob(const std::string& repo, const Digest& digest, std
   if (response.status != 202 && response.status != 204) fail("starting a blob upload to " + repo, response);
   auto location = response.header("location");
   if (!location || location->empty()) throw Error("registry " + host_ + " started an upload without a Location");
-  finish_upload(repo, resolve_location(base_url_, *location), digest, data);
+  const std::string url = resolve_location(base_url_, *location);
+  try {
+    finish_upload(repo, url, digest, data);
+  } catch (...) {
+    cancel_upload(repo, url);  // nothing half-done is left behind
+    throw;
+  }
 }
 
 }  // namespace ocipush

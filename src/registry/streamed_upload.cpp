@@ -112,6 +112,12 @@ void StreamedUpload::finish(const Digest& digest) {
 std::optional<BlobSession> StreamedUpload::take_session() {
   stop_sender();
   if (finished_ || url_.empty()) return std::nullopt;
+  try {
+    if (sender_error_) std::rethrow_exception(sender_error_);
+  } catch (const UploadSessionRefused&) {
+    return std::nullopt;  // resuming it again would be refused again: the next try starts a new one
+  } catch (...) {
+  }
   keep_session_ = true;
   return BlobSession{url_, acknowledged_};
 }

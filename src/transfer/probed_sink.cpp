@@ -1,5 +1,7 @@
 #include "oci_push/transfer/probed_sink.h"
 
+#include <set>
+
 #include "oci_push/util/thread_pool.h"
 
 namespace ocipush {
@@ -9,8 +11,9 @@ void ProbedSink::prefetch(const std::string& repo, const std::vector<Descriptor>
   std::vector<Descriptor> todo;
   {
     std::lock_guard lock(mutex_);
+    std::set<Digest> listed;
     for (const auto& d : blobs)
-      if (!asked_.count({repo, d.digest})) todo.push_back(d);
+      if (!asked_.count({repo, d.digest}) && listed.insert(d.digest).second) todo.push_back(d);
   }
   run_parallel(todo.size(), width, [&](size_t i) { has(repo, todo[i]); }, stop);
 }

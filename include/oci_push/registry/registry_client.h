@@ -25,6 +25,12 @@ struct RegistryOptions {
 };
 
 // What the registry holds of an upload session (GET on its URL).
+// The registry refused to continue an upload session (404, 416): worth another try, in a new session.
+class UploadSessionRefused : public TransientError {
+ public:
+  using TransientError::TransientError;
+};
+
 struct UploadStatus {
   uint64_t held = 0;  // bytes, from its Range header ("0-0": none)
   std::string url;    // where the session goes on
