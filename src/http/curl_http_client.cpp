@@ -164,7 +164,7 @@ curl_slist* header_list(const HttpRequest& request) {
 
 void log_request(const HttpLogger& logger, const HttpRequest& request) {
   logger("> " + request.method + " " + redact_url_for_log(request.url) +
-         (request.body_reader  ? " (streamed body)"
+         (request.body_reader    ? " (streamed body)"
           : request.body.empty() ? ""
                                  : " (" + std::to_string(request.body.size()) + " bytes)"));
   for (const auto& h : request.headers) logger(">   " + redact_header_for_log(h));

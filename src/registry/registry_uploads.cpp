@@ -58,7 +58,7 @@ std::string RegistryClient::upload_stream(const std::string& repo, const std::st
   auto response = send(request, repo, {}, /*retry=*/false);
   if (response.status == 416 || response.status == 404)  // the session is not where we think: start again
     throw UploadSessionRefused("registry " + host_ + " refused to continue an upload to " + repo + ": " +
-                         describe_registry_error(response.status, response.body));
+                               describe_registry_error(response.status, response.body));
   if (response.status != 202 && response.status != 201 && response.status != 204)
     fail("streamed upload to " + repo, response);
   auto location = response.header("location");
@@ -87,7 +87,8 @@ std::optional<UploadStatus> RegistryClient::upload_status(const std::string& rep
 void RegistryClient::finish_upload(const std::string& repo, const std::string& upload_url, const Digest& digest,
                                    std::string_view data) {
   HttpRequest request{"PUT",
-                      upload_url + (upload_url.find('?') == std::string::npos ? "?" : "&") + "digest=" + percent_encode(digest.str(), false),
+                      upload_url + (upload_url.find('?') == std::string::npos ? "?" : "&") +
+                          "digest=" + percent_encode(digest.str(), false),
                       {{"Content-Type", "application/octet-stream"}},
                       data,
                       64 << 10};

@@ -6,8 +6,7 @@
 
 namespace ocipush {
 
-StreamedUpload::StreamedUpload(RegistryClient& client, std::string repo, uint64_t request_size,
-                               const BlobStart& start)
+StreamedUpload::StreamedUpload(RegistryClient& client, std::string repo, uint64_t request_size, const BlobStart& start)
     : client_(client),
       repo_(std::move(repo)),
       request_size_(request_size),

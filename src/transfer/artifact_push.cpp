@@ -53,8 +53,7 @@ BuiltManifest ArtifactPusher::push_index(ProbedSink& to, const std::string& repo
                             (options.dry_run ? ": planned" : ": pushed"));
     children.push_back(std::move(child_built));
   }
-  return build_index(index, options.format ? index_media_type(*options.format) : index.media_type,
-                     std::move(children));
+  return build_index(index, options.format ? index_media_type(*options.format) : index.media_type, std::move(children));
 }
 
 void ArtifactPusher::put_child(ProbedSink& to, const std::string& repo, const Artifact& child,
@@ -69,8 +68,8 @@ void ArtifactPusher::put_child(ProbedSink& to, const std::string& repo, const Ar
   }
 }
 
-void ArtifactPusher::tag(ProbedSink& to, const PushTarget& target, const Artifact& artifact,
-                         const BuiltManifest& built, KnownLayers& known) {
+void ArtifactPusher::tag(ProbedSink& to, const PushTarget& target, const Artifact& artifact, const BuiltManifest& built,
+                         KnownLayers& known) {
   try {
     put_tags(to.sink(), target, built, context_.progress, context_.stop);
   } catch (const ManifestBlobUnknown& e) {

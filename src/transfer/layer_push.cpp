@@ -160,8 +160,7 @@ BlobOutcome LayerPusher::compress_and_send(ProbedSink& to, const std::string& re
   };
   CompressedDigests digests;
   uint64_t resumed = 0;
-  if (layer.stored_size() <= kSmallBlobBytes)
-    send_small(to, repo, layer_label(job), produce, digests);
+  if (layer.stored_size() <= kSmallBlobBytes) send_small(to, repo, layer_label(job), produce, digests);
   else
     resumed = send_replayable(to, repo, layer_label(job), session_key(to, repo, layer, options_.codec.cache_key()),
                               produce, digests);
@@ -190,10 +189,8 @@ BlobOutcome LayerPusher::send_verbatim(ProbedSink& to, const std::string& repo, 
   CompressedDigests digests;
   uint64_t resumed = 0;
   const std::string label = "blob " + short_digest(d.digest);
-  if (d.size <= kSmallBlobBytes)
-    send_small(to, repo, label, produce, digests);
-  else
-    resumed = send_replayable(to, repo, label, session_key(to, repo, layer, "as stored"), produce, digests);
+  if (d.size <= kSmallBlobBytes) send_small(to, repo, label, produce, digests);
+  else resumed = send_replayable(to, repo, label, session_key(to, repo, layer, "as stored"), produce, digests);
   return finish_sent(to, repo, job, d, resumed, "uploaded " + human_size(d.size) + " as it is");
 }
 
@@ -225,7 +222,9 @@ uint64_t LayerPusher::send_replayable(ProbedSink& to, const std::string& repo, c
   start.replayable = true;
   if (sessions) {
     start.resume = sessions->upload_session(session_key);
-    start.on_session = [sessions, session_key](const BlobSession& s) { sessions->record_upload_session(session_key, s); };
+    start.on_session = [sessions, session_key](const BlobSession& s) {
+      sessions->record_upload_session(session_key, s);
+    };
   }
   Turn on_the_wire(big_sends_);
   uint64_t skipped = 0;
@@ -252,8 +251,8 @@ uint64_t LayerPusher::send_replayable(ProbedSink& to, const std::string& repo, c
 }
 
 // A small blob is made in memory and sent in one request (a monolithic upload where the sink takes one).
-void LayerPusher::send_small(ProbedSink& to, const std::string& repo, const std::string& label,
-                             const Producer& produce, CompressedDigests& digests) {
+void LayerPusher::send_small(ProbedSink& to, const std::string& repo, const std::string& label, const Producer& produce,
+                             CompressedDigests& digests) {
   std::string bytes;
   digests = produce([&](std::string_view b) { bytes.append(b); });
   if (options_.dry_run) return;
@@ -317,8 +316,7 @@ void LayerPusher::check_diff_id(const LayerJob& job, const Digest& actual) const
                 "] says " + layer.diff_id.str());
 }
 
-void LayerPusher::remember(const ProbedSink& to, const std::string& repo, const Digest& diff_id,
-                           const Descriptor& d) {
+void LayerPusher::remember(const ProbedSink& to, const std::string& repo, const Digest& diff_id, const Descriptor& d) {
   if (context_.cache && !options_.dry_run)
     context_.cache->record(diff_id, options_.codec.cache_key(), d, to.sink().name() + "/" + repo);
 }

@@ -15,7 +15,8 @@ void ProbedSink::prefetch(const std::string& repo, const std::vector<Descriptor>
     for (const auto& d : blobs)
       if (!asked_.count({repo, d.digest}) && listed.insert(d.digest).second) todo.push_back(d);
   }
-  run_parallel(todo.size(), width, [&](size_t i) { has(repo, todo[i]); }, stop);
+  run_parallel(
+      todo.size(), width, [&](size_t i) { has(repo, todo[i]); }, stop);
 }
 
 bool ProbedSink::has(const std::string& repo, const Descriptor& d) {

@@ -63,8 +63,7 @@ class LayerPusher {
                           uint64_t resumed, const std::string& how);
   std::string session_key(const ProbedSink& to, const std::string& repo, const Layer& layer,
                           const std::string& form) const;
-  std::string present_or_mounted(ProbedSink& to, const std::string& repo, const Descriptor& d,
-                                 const std::string& from);
+  std::string present_or_mounted(ProbedSink& to, const std::string& repo, const Descriptor& d, const std::string& from);
   std::vector<KnownLayer> candidates_for(const ProbedSink& to, const Digest& diff_id, const KnownLayers& known);
   void verify_unchanged_layer(const LayerJob& job, const ProgressCallback& on_progress);
   void check_diff_id(const LayerJob& job, const Digest& actual) const;

@@ -24,8 +24,7 @@ class ProbedSink {
   const ImageSink& sink() const { return sink_; }
 
   // Asks about each of `blobs` not asked about yet, `width` at a time.
-  void prefetch(const std::string& repo, const std::vector<Descriptor>& blobs, unsigned width,
-                std::atomic<bool>& stop);
+  void prefetch(const std::string& repo, const std::vector<Descriptor>& blobs, unsigned width, std::atomic<bool>& stop);
   // Whether `repo` holds `d` (same digest and size): the answer known, else one HEAD.
   bool has(const std::string& repo, const Descriptor& d);
   // The sink confirmed holding `d` (an upload it acknowledged, a mount it made).

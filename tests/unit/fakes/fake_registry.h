@@ -22,9 +22,9 @@ class FakeRegistry {
   int blob_unknown_manifests = 0;  // answer this many manifest PUTs with MANIFEST_BLOB_UNKNOWN first
   // Break the next streamed PATCH once it delivered this many bytes, with a reset connection.
   std::optional<uint64_t> reset_patch_after;
-  bool stale_range = false;     // GET on a session answers the Range of its first PATCH ever after (ECR)
-  bool forget_sessions = false; // GET on a session answers 404, as after a registry restart
-  uint64_t patch_bytes = 0;     // body bytes received by PATCH requests
+  bool stale_range = false;      // GET on a session answers the Range of its first PATCH ever after (ECR)
+  bool forget_sessions = false;  // GET on a session answers 404, as after a registry restart
+  uint64_t patch_bytes = 0;      // body bytes received by PATCH requests
   int sessions_started = 0;
 
   HttpResponse handle(const HttpRequest& request) {
@@ -92,8 +92,8 @@ class FakeRegistry {
   }
   static std::string range_of(size_t held) { return "0-" + std::to_string(held ? held - 1 : 0); }
 
-  HttpResponse upload(const HttpRequest& request, std::string_view body, const std::string& repo,
-                      const std::string& id, const std::string& query) {
+  HttpResponse upload(const HttpRequest& request, std::string_view body, const std::string& repo, const std::string& id,
+                      const std::string& query) {
     MemorySink sink(store_);
     if (request.method == "POST") {
       std::string mount = param(query, "mount");

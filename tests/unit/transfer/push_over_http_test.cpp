@@ -2,54 +2,16 @@
 // API from memory: the requests a push makes, and what the "registry" ends up holding.
 #include <gtest/gtest.h>
 
-#include "fakes/fake_http_client.h"
-#include "fakes/fake_registry.h"
-#include "fakes/fast_retries.h"
-#include "oci_push/registry/registry_sink.h"
-#include "oci_push/transfer/push.h"
-#include "oci_push/transfer/push_context.h"
+#include "transfer/http_push_run.h"
 #include "transfer/test_images.h"
 
 namespace ocipush {
 namespace {
 
-using testing::FakeHttpClient;
-using testing::FakeRegistry;
-using testing::MemoryStore;
-
-struct HttpPush {
-  std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>();
-  FakeRegistry registry{store};
-  FakeHttpClient http;
-  PushOptions options;
-  ThreadPool pool{2};
-  SilentProgress progress;
-  std::atomic<bool> stop{false};
-
-  HttpPush() {
-    http.serve([this](const HttpRequest& r) { return registry.handle(r); });
-    options.target = "registry.test/app:1";
-  }
-  PushResult push(const SourceContents& contents) {
-    PushContext context{options, pool, progress, nullptr, stop};
-    return push_to_sinks(
-        plan_push_jobs(contents, SourceSpec{}, options),
-        [&](const PushTarget& target) {
-          auto client = std::make_unique<RegistryClient>(http, target.api_host, testing::fast_retries(3));
-          client->ping();
-          return std::make_unique<RegistrySink>(std::move(client), options.chunk_size);
-        },
-        context);
-  }
-  size_t requests(const std::string& method, const std::string& part) const {
-    size_t n = 0;
-    for (const auto& r : http.requests) n += r.method == method && r.url.find(part) != std::string::npos;
-    return n;
-  }
-};
+using testing::HttpRun;
 
 TEST(PushOverHttp, AnImageIsUploadedThenTaggedOverTheRegistryProtocol) {
-  HttpPush run;
+  HttpRun run;
   auto image = testing::uncompressed_image({"one", "two"});
   auto result = run.push(testing::contents_of({testing::named(image, "app:1")}));
 
@@ -64,7 +26,7 @@ TEST(PushOverHttp, AnImageIsUploadedThenTaggedOverTheRegistryProtocol) {
 }
 
 TEST(PushOverHttp, ABusyManifestPutIsRetriedAndTheTagLands) {
-  HttpPush run;
+  HttpRun run;
   run.registry.busy_manifest_puts = 1;
   run.push(testing::contents_of({testing::named(testing::uncompressed_image({"one"}), "app:1")}));
   EXPECT_EQ(run.requests("PUT", "/v2/app/manifests/1"), 2u);
@@ -72,7 +34,7 @@ TEST(PushOverHttp, ABusyManifestPutIsRetriedAndTheTagLands) {
 }
 
 TEST(PushOverHttp, ASharedLayerIsMountedAcrossRepositoriesWithAll) {
-  HttpPush run;
+  HttpRun run;
   run.options.all = true;
   run.options.target = "registry.test/team";
   auto a = testing::uncompressed_image({"base", "a"});
@@ -85,7 +47,7 @@ TEST(PushOverHttp, ASharedLayerIsMountedAcrossRepositoriesWithAll) {
 }
 
 TEST(PushOverHttp, AnUnknownUploadSessionIsAnErrorAndNothingIsTagged) {
-  HttpPush run;
+  HttpRun run;
   run.store->broken.insert(sha256_of(testing::config_with({sha256_of("x")})));  // the config's PUT fails
   std::string error;
   try {

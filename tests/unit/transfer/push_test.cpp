@@ -149,7 +149,7 @@ TEST(PushToSink, ARepushOfTheTaggedImageCompressesAndSendsNothing) {
   again.store = first.store;
   again.store->calls.clear();
   auto result = again.push(contents);
-  EXPECT_EQ(again.store->count("PUT"), 0u);  // no blob written again
+  EXPECT_EQ(again.store->count("PUT"), 0u);                 // no blob written again
   EXPECT_EQ(again.store->count("GET MANIFEST app:1"), 1u);  // the target tag tells what is there
   for (const auto& l : result.repositories[0].manifest.layers) EXPECT_TRUE(l.skipped);
   EXPECT_EQ(result.repositories[0].manifest.digest, sha256_of(again.store->manifests["app"]["1"].bytes));

@@ -9,22 +9,15 @@
 #include <fstream>
 #include <random>
 
-#include "fakes/fake_http_client.h"
-#include "fakes/fake_registry.h"
-#include "fakes/fast_retries.h"
 #include "oci_push/io/file_source.h"
-#include "oci_push/registry/registry_sink.h"
-#include "oci_push/transfer/push.h"
-#include "oci_push/transfer/push_context.h"
+#include "transfer/http_push_run.h"
 #include "transfer/test_images.h"
 
 namespace ocipush {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::FakeHttpClient;
-using testing::FakeRegistry;
-using testing::MemoryStore;
+using testing::HttpRun;
 
 // Bytes that gzip barely shrinks, so a layer of N MiB is an upload of about N MiB.
 std::string noise(size_t size, unsigned seed) {
@@ -54,40 +47,6 @@ struct Scratch {
     image->layers[0].bytes = std::make_shared<FileSource>(path.string());
     return image;
   }
-};
-
-struct HttpRun {
-  std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>();
-  FakeRegistry registry{store};
-  FakeHttpClient http;
-  PushOptions options;
-  ThreadPool pool{2};
-  SilentProgress progress;
-  std::atomic<bool> stop{false};
-  std::unique_ptr<DigestCache> cache;
-
-  explicit HttpRun(int retries = 3) : retries_(retries) {
-    http.serve([this](const HttpRequest& r) { return registry.handle(r); });
-    options.target = "registry.test/app:1";
-    options.connection.retry = testing::fast_retries(retries).retry;
-  }
-  PushResult push(const SourceContents& contents) {
-    PushContext context{options, pool, progress, cache.get(), stop};
-    return push_to_sinks(
-        plan_push_jobs(contents, SourceSpec{}, options),
-        [&](const PushTarget& target) {
-          auto client = std::make_unique<RegistryClient>(http, target.api_host, testing::fast_retries(retries_));
-          client->ping();
-          return std::make_unique<RegistrySink>(std::move(client), options.chunk_size);
-        },
-        context);
-  }
-  size_t requests(const std::string& method, const std::string& part) const {
-    size_t n = 0;
-    for (const auto& r : http.requests) n += r.method == method && r.url.find(part) != std::string::npos;
-    return n;
-  }
-  int retries_;
 };
 
 uint64_t layer_size(const PushResult& r) { return r.repositories[0].manifest.layers[0].descriptor.size; }
