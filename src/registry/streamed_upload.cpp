@@ -26,7 +26,7 @@ void StreamedUpload::open_session(const BlobStart& start) {
       resumed_ = acknowledged_ > 0;
       return;
     }
-    started_fresh_ = true;  // the registry no longer knows it, or will not say: nothing is held
+    // The registry no longer knows it, or will not say: nothing is held, start a new one.
   }
   url_ = client_.start_upload(repo_);
   if (on_session_) on_session_({url_, 0});

@@ -29,7 +29,7 @@ class StreamedUpload : public BlobWriter {
  public:
   // `request_size` 0: the whole blob in one PATCH. With `start.resume`, GET on its URL says what the
   // registry holds (the larger of that and the acknowledged offset, as ECR's Range stops advancing);
-  // a session the registry no longer knows is replaced by a new one (counted in fresh_sessions()).
+  // a session the registry no longer knows is replaced by a new one.
   StreamedUpload(RegistryClient& client, std::string repo, uint64_t request_size, const BlobStart& start);
   ~StreamedUpload() override;
   StreamedUpload(const StreamedUpload&) = delete;
@@ -39,7 +39,6 @@ class StreamedUpload : public BlobWriter {
   void finish(const Digest& digest) override;
   std::optional<BlobSession> take_session() override;
   uint64_t skipped_bytes() const override { return skipped_; }
-  bool started_fresh() const { return started_fresh_; }
 
  private:
   void open_session(const BlobStart& start);
@@ -57,7 +56,6 @@ class StreamedUpload : public BlobWriter {
   std::atomic<uint64_t> acknowledged_{0};  // bytes of the blob the registry confirmed holding
   uint64_t to_skip_ = 0;                   // bytes of a resumed blob still to drop before sending
   uint64_t skipped_ = 0;
-  bool started_fresh_ = false;
   bool resumed_ = false;  // bytes of this blob were in the session before this writer
   BytePipe pipe_{kStreamPipeBytes};
   std::thread sender_;
