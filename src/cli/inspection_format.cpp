@@ -18,6 +18,8 @@ const char* compression_name(LayerCompression c) {
       return "gzip";
     case LayerCompression::Zstd:
       return "zstd";
+    case LayerCompression::Opaque:
+      return "opaque";
     case LayerCompression::None:
       break;
   }

@@ -33,4 +33,13 @@ cxxopts::ParseResult parse_or_usage_error(cxxopts::Options& options, int argc, c
   }
 }
 
+std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int argc, const char* const* argv,
+                                                  const std::string& help_command, const std::string& help,
+                                                  std::ostream& out) {
+  auto r = parse_or_usage_error(options, argc, argv, help_command);
+  if (!r.count("help")) return r;
+  out << help;
+  return std::nullopt;
+}
+
 }  // namespace ocipush

@@ -113,16 +113,16 @@ nlohmann::ordered_json repository_json(const RepositoryResult& r, bool dry_run) 
   return j;
 }
 
-void write_plan(std::ostringstream& out, const ManifestResult& m) {
+void write_plan(std::ostringstream& out, const ManifestResult& m, const std::string& fetch_word) {
   auto line = [&](const char* kind, const BlobOutcome& b) {
     out << kind << " " << b.descriptor.digest.str() << " " << b.descriptor.size << " "
         << (b.foreign   ? "foreign"
             : b.skipped ? "exists"
-                        : "upload")
+                        : fetch_word)
         << "\n";
   };
   for (const auto& child : m.manifests) {
-    write_plan(out, child);
+    write_plan(out, child, fetch_word);
     out << "manifest " << child.digest.str() << (child.platform ? " " + child.platform->str() : "") << "\n";
   }
   if (!m.manifests.empty()) return;
@@ -226,7 +226,7 @@ int run_push_command(int argc, const char* const* argv, std::ostream& out) {
   return 0;
 }
 
-std::string format_push_result(const PushResult& result, bool json) {
+std::string format_push_result(const PushResult& result, bool json, const std::string& fetch_word) {
   if (json) {
     if (result.repositories.size() == 1) return repository_json(result.repositories[0], result.dry_run).dump(2) + "\n";
     auto list = nlohmann::ordered_json::array();
@@ -239,7 +239,7 @@ std::string format_push_result(const PushResult& result, bool json) {
       out << r.name << "@" << r.manifest.digest.str() << "\n";
       continue;
     }
-    write_plan(out, r.manifest);
+    write_plan(out, r.manifest, fetch_word);
     out << (r.manifest.manifests.empty() ? "manifest " : "index ") << r.manifest.digest.str() << " " << r.name;
     for (const auto& t : r.tags) out << " " << t;
     out << "\n";

@@ -8,6 +8,7 @@
 #include "oci_push/cli/ecr_command.h"
 #include "oci_push/cli/inspect_command.h"
 #include "oci_push/cli/login_command.h"
+#include "oci_push/cli/pull_command.h"
 #include "oci_push/cli/push_command.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/quoted.h"
@@ -16,9 +17,15 @@ namespace ocipush {
 
 namespace {
 
-const std::array<Subcommand, 5> kSubcommands{{
+const std::array<Subcommand, 8> kSubcommands{{
     {"push", "push SOURCE [TARGET]", "Push a local image (docker save tarball, OCI layout, oci-archive) to a registry",
      push_help_text, run_push_command},
+    {"pull", "pull REF... DEST", "Pull images (every platform) from registries into one OCI layout, byte for byte",
+     pull_help_text, run_pull_command},
+    {"copy", "copy SRC DST", "Copy an image from one registry to another, byte for byte, nothing on disk",
+     copy_help_text, run_copy_command},
+    {"verify", "verify BUNDLE", "Check every digest and size of a bundle, without a registry", verify_help_text,
+     run_verify_command},
     {"inspect", "inspect SOURCE", "List the images, platforms and layers inside SOURCE, without pushing",
      inspect_help_text, run_inspect_command},
     {"login", "login REGISTRY", "Check credentials, then store them as docker login does", login_help_text,

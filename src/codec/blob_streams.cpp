@@ -151,4 +151,30 @@ Digest hash_source(const ByteSource& source, const ProgressCallback& progress, c
   return hash_stream(reader_of(source), progress, stop, sink);
 }
 
+Digest hash_continued(const ByteSource& held, const ByteSource& whole, const ProgressCallback& progress,
+                      const std::atomic<bool>& stop, const ByteSink& sink) {
+  if (held.size() > whole.size()) throw Error(held.name() + ": longer than " + whole.name());
+  SliceSource rest(whole, held.size(), whole.size() - held.size(), whole.name());
+  ByteReader first = reader_of(held);
+  ByteReader then = reader_of(rest);
+  uint64_t skip = held.size();
+  // hash_stream's blocks end where `held` does: the reader returns short there, never spans both.
+  ByteReader both = [&, in_held = true](char* buf, size_t len) mutable -> size_t {
+    if (in_held) {
+      if (size_t n = first(buf, len)) return n;
+      in_held = false;
+    }
+    return then(buf, len);
+  };
+  return hash_stream(both, progress, stop, [&](std::string_view data) {
+    if (skip >= data.size()) {
+      skip -= data.size();
+      return;
+    }
+    data.remove_prefix(static_cast<size_t>(skip));
+    skip = 0;
+    sink(data);
+  });
+}
+
 }  // namespace ocipush

@@ -49,6 +49,7 @@ std::string LayerCodec::str() const {
     case LayerCompression::Zstd:
       return "zstd:" + std::to_string(level);
     case LayerCompression::None:
+    case LayerCompression::Opaque:
       break;
   }
   return "none";
@@ -62,6 +63,7 @@ std::string LayerCodec::cache_key() const {
       return "zstd-" + std::string(ZSTD_versionString()) + "-" + std::to_string(level) + "-job" +
              std::to_string(kZstdJobSize) + "-v1";
     case LayerCompression::None:
+    case LayerCompression::Opaque:
       break;
   }
   return "none";
@@ -122,6 +124,7 @@ CompressedDigests compress_stream(const LayerCodec& codec, const ByteReader& rea
     case LayerCompression::Zstd:
       return zstd_stream(read, pool.size(), codec.level, sink, progress, stop);
     case LayerCompression::None:
+    case LayerCompression::Opaque:
       break;
   }
   CompressedDigests result;

@@ -9,6 +9,10 @@
 
 namespace ocipush {
 
+std::string BlobStore::read_manifest(const Descriptor& d, size_t max_size) const {
+  return read_all(*open_blob(d.digest, d.size), max_size);
+}
+
 namespace {
 
 std::string blob_path(const Digest& digest) { return "blobs/" + digest.algorithm + "/" + digest.hex; }

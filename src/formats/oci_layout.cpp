@@ -15,8 +15,21 @@ namespace ocipush {
 
 namespace {
 
-constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
-constexpr const char* kContainerdNameAnnotation = "io.containerd.image.name";
+bool is_image_config(std::string_view media_type) {
+  return media_type == media_type::kOciConfig || media_type == media_type::kDockerConfig;
+}
+
+// An artifact rather than a runnable image (an OCI 1.1 referrer, a cosign signature or attestation):
+// its blobs are moved as they are, whatever their media types, and need no diff_ids.
+bool is_artifact(std::string_view manifest_bytes, const ImageManifest& manifest) {
+  if (!is_image_config(manifest.config.media_type)) return true;
+  auto j = parse_json_bounded(manifest_bytes);
+  if (j.is_object() && (j.contains("subject") || j.contains("artifactType"))) return true;
+  for (const auto& l : manifest.layers)
+    for (const char* family : {"application/vnd.dev.cosign.", "application/vnd.in-toto", "application/vnd.dsse."})
+      if (l.media_type.starts_with(family)) return true;
+  return false;
+}
 
 class LayoutReader {
  public:
@@ -45,11 +58,14 @@ class LayoutReader {
   }
 
   // A blob read whole: refused before reading when its descriptor claims more than `limit`.
-  std::string read_verified(const Descriptor& d, size_t limit, const std::string& what) {
+  std::string read_verified(const Descriptor& d, size_t limit, const std::string& what, bool manifest = true) {
     if (d.size > limit)
       throw Error(where_ + ": " + what + " claims " + std::to_string(d.size) + " bytes, more than the " +
                   std::to_string(limit) + "-byte limit");
-    auto bytes = read_all(*store_->open_blob(d.digest, d.size), limit);
+    auto bytes = manifest ? store_->read_manifest(d, limit) : read_all(*store_->open_blob(d.digest, d.size), limit);
+    if (bytes.size() != d.size)
+      throw Error(where_ + ": " + what + " is " + std::to_string(bytes.size()) + " bytes, its descriptor says " +
+                  std::to_string(d.size));
     if (sha256_of(bytes) != d.digest) throw Error(where_ + ": " + what + ": content does not match its digest");
     return bytes;
   }
@@ -82,13 +98,21 @@ class LayoutReader {
     auto manifest = parse_image_manifest(*image->manifest, where_ + ": " + what);
     image->native_format = manifest.format;
     image->config_name = "config " + manifest.config.digest.str();
-    image->config = read_verified(manifest.config, kMaxConfigBytes, what + ": " + image->config_name);
+    image->config = read_verified(manifest.config, kMaxConfigBytes, what + ": " + image->config_name, false);
     image->config_digest = manifest.config.digest;
     image->config_media_type = manifest.config.media_type;
-    auto diff_ids = parse_diff_ids(image->config, where_ + ": " + image->config_name);
-    if (diff_ids.size() != manifest.layers.size())
+    image->config_remote = store_->remote_blob(manifest.config);
+    const bool artifact = is_artifact(*image->manifest, manifest);
+    std::vector<Digest> diff_ids;
+    try {
+      diff_ids = parse_diff_ids(image->config, where_ + ": " + image->config_name);
+    } catch (const Error&) {
+      if (!artifact) throw;  // an artifact's config need not be an image's
+    }
+    if (diff_ids.size() != manifest.layers.size() && !artifact)
       throw Error(where_ + ": " + what + " lists " + std::to_string(manifest.layers.size()) +
                   " layers but its config has " + std::to_string(diff_ids.size()) + " diff_ids");
+    if (diff_ids.size() != manifest.layers.size()) diff_ids.assign(manifest.layers.size(), Digest{});
     for (size_t i = 0; i < manifest.layers.size(); ++i) {
       const auto& ld = manifest.layers[i];
       Layer layer;
@@ -98,15 +122,21 @@ class LayoutReader {
       try {
         layer.stored_compression = compression_of_layer_media_type(ld.media_type);
       } catch (const Error&) {
-        throw Error(where_ + ": " + what + ": layer " + std::to_string(i + 1) + " has unsupported media type " +
-                    in_quotes(ld.media_type));
+        if (!artifact)
+          throw Error(where_ + ": " + what + ": layer " + std::to_string(i + 1) + " has unsupported media type " +
+                      in_quotes(ld.media_type));
+        layer.stored_compression = LayerCompression::Opaque;  // a signature, an SBOM: moved as it is
       }
+      // An artifact's uncompressed blob is still never compressed on the way: its digest is the point.
+      if (artifact && layer.stored_compression == LayerCompression::None)
+        layer.stored_compression = LayerCompression::Opaque;
       layer.foreign = is_foreign_layer_media_type(ld.media_type);
       if (auto streamed = store_->streamed_blob(ld.digest)) {
         take_streamed_layer(layer, *streamed, where_ + ": blob " + ld.digest.str());
       } else if (!layer.foreign || store_->has_blob(ld.digest)) {
         // A foreign layer need not be in the layout: it is never uploaded.
         layer.bytes = store_->open_blob(ld.digest, ld.size);
+        layer.remote = store_->remote_blob(ld);
       }
       image->layers.push_back(std::move(layer));
     }
@@ -140,6 +170,11 @@ std::string familiar_name(const std::string& name) {
   if (out.starts_with("docker.io/")) out = out.substr(10);
   if (out.starts_with("library/") && out.find('/', 8) == std::string::npos) out = out.substr(8);
   return out;
+}
+
+Artifact read_layout_artifact(std::shared_ptr<const BlobStore> store, const Descriptor& top) {
+  LayoutReader reader(store);
+  return reader.load(top, 1);
 }
 
 SourceContents read_oci_layout(std::shared_ptr<const BlobStore> store, const std::string& kind) {

@@ -38,7 +38,9 @@ struct Transfer {
   size_t max_body;
   bool too_large = false;
   const std::function<size_t(char*, size_t)>* body_reader = nullptr;
-  std::exception_ptr reader_error;  // what the body reader threw: send() throws it
+  std::exception_ptr reader_error;  // what the body reader or writer threw: send() throws it
+  const std::function<void(const HttpResponse&, std::string_view)>* body_writer = nullptr;
+  CURL* curl = nullptr;
 };
 
 size_t on_read(char* buf, size_t size, size_t count, void* user) {
@@ -54,6 +56,18 @@ size_t on_read(char* buf, size_t size, size_t count, void* user) {
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
+  if (t->body_writer) {
+    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->response->status);
+    if (t->response->status >= 200 && t->response->status < 300) {
+      try {
+        (*t->body_writer)(*t->response, std::string_view(data, n));
+        return n;
+      } catch (...) {
+        t->reader_error = std::current_exception();
+        return 0;
+      }
+    }
+  }
   if (t->response->body.size() + n > t->max_body) {
     t->too_large = true;
     return 0;  // makes curl abort the transfer
@@ -259,7 +273,10 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
   curl_easy_reset(curl);  // keeps the connection cache
 
   HttpResponse response;
-  Transfer transfer{&response, request.max_response_body, false, nullptr, nullptr};
+  Transfer transfer{&response, request.max_response_body,
+                    false,     nullptr,
+                    nullptr,   request.body_writer ? &request.body_writer : nullptr,
+                    curl};
   char error_buffer[CURL_ERROR_SIZE] = {0};
   set_transfer_options(curl, request, timeouts_, stop_, transfer, error_buffer);
   set_tls_options(curl, tls_);

@@ -8,15 +8,10 @@
 #include <cerrno>
 #include <system_error>
 
+#include "oci_push/io/file_writes.h"
 #include "oci_push/util/error.h"
 
 namespace ocipush {
-namespace {
-
-// std::error_code's message is thread-safe, unlike strerror().
-std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
-
-}  // namespace
 
 FileSource::FileSource(const std::string& path) : path_(path) {
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -28,6 +28,7 @@ std::string_view layer_media_type(ManifestFormat format, LayerCompression compre
       // Docker schema 2 has no zstd type of its own; registries and runtimes accept the OCI one.
       return media_type::kOciLayerZstd;
     case LayerCompression::None:
+    case LayerCompression::Opaque:
       break;
   }
   return media_type::kOciLayerTar;
@@ -223,6 +224,18 @@ std::string rewrite_image_index(std::string_view json, const std::string& media_
     entry["digest"] = entries[i].digest.str();
     entry["size"] = entries[i].size;
   }
+  return j.dump(3);
+}
+
+std::string index_keeping(std::string_view json, const std::vector<bool>& keep) {
+  if (!json_depth_within(json)) throw Error("index_keeping: JSON nested too deeply");
+  auto j = ordered_json::parse(json, nullptr, false);
+  if (!j.is_object() || !j.contains("manifests") || !j["manifests"].is_array() || j["manifests"].size() != keep.size())
+    throw Error("index_keeping: not an image index of " + std::to_string(keep.size()) + " entries");
+  ordered_json kept = ordered_json::array();
+  for (size_t i = 0; i < keep.size(); ++i)
+    if (keep[i]) kept.push_back(j["manifests"][i]);
+  j["manifests"] = std::move(kept);
   return j.dump(3);
 }
 

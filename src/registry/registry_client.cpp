@@ -9,6 +9,7 @@
 #include "oci_push/model/reference.h"
 #include "oci_push/registry/refusal_hints.h"
 #include "oci_push/util/json_limits.h"
+#include "oci_push/util/quoted.h"
 
 namespace ocipush {
 
@@ -36,6 +37,18 @@ std::string url_path(std::string_view url) {
   auto start = sep == std::string_view::npos ? 0 : url.find('/', sep + 3);
   if (start == std::string_view::npos) return "/";
   return std::string(url.substr(start, url.find('?', start) - start));
+}
+
+// Where a blob GET's body starts: `asked` for a 206 whose Content-Range says so, 0 for a 200 (the
+// whole blob: the registry ignored the Range).
+uint64_t body_start(const HttpResponse& head, uint64_t asked, const std::string& what) {
+  if (head.status != 206) return 0;
+  auto range = head.header("content-range").value_or("");
+  unsigned long long first = 0;
+  if (std::sscanf(range.c_str(), "bytes %llu-", &first) != 1 || first != asked)
+    throw Error(what + ": asked for bytes from " + std::to_string(asked) + ", the answer's Content-Range is " +
+                in_quotes(range));
+  return asked;
 }
 
 }  // namespace
@@ -254,6 +267,27 @@ std::string RegistryClient::get_blob(const std::string& repo, const Digest& dige
   return response.body;
 }
 
+void RegistryClient::read_blob(const std::string& repo, const Digest& digest, uint64_t offset,
+                               const std::function<void(std::string_view)>& on_data) {
+  HttpRequest request{"GET", base_url_ + "/v2/" + repo + "/blobs/" + digest.str(), {}, {}, 64 << 10};
+  if (offset > 0) request.headers.push_back({"Range", "bytes=" + std::to_string(offset) + "-"});
+  const std::string what = "GET blob " + digest.str() + " from " + repo;
+  std::optional<uint64_t> position;  // of the next byte the answer carries
+  request.body_writer = [&](const HttpResponse& head, std::string_view data) {
+    if (!position) position = body_start(head, offset, what);
+    if (*position < offset) {  // a 200 that ignored the Range: its first bytes are held already
+      size_t drop = static_cast<size_t>(std::min<uint64_t>(offset - *position, data.size()));
+      *position += drop;
+      data.remove_prefix(drop);
+    }
+    *position += data.size();
+    if (!data.empty()) on_data(data);
+  };
+  auto response = send(std::move(request), repo, {}, false);
+  if (response.status == 404) throw Error("registry " + host_ + " has no blob " + digest.str() + " in " + repo);
+  if (response.status != 200 && response.status != 206) fail(what, response);
+}
+
 std::optional<std::string> RegistryClient::put_manifest(const std::string& repo, const std::string& reference,
                                                         std::string_view media_type, std::string_view body) {
   HttpRequest request{"PUT",
@@ -268,6 +302,20 @@ std::optional<std::string> RegistryClient::put_manifest(const std::string& repo,
   if (response.status != 201 && response.status != 200 && response.status != 202 && response.status != 204)
     fail("manifest " + repo + ":" + reference, response);
   return response.header("docker-content-digest");
+}
+
+std::optional<FetchedManifest> RegistryClient::get_referrers(const std::string& repo, const Digest& digest) {
+  auto response = send({"GET",
+                        base_url_ + "/v2/" + repo + "/referrers/" + digest.str(),
+                        {{"Accept", "application/vnd.oci.image.index.v1+json"}},
+                        {},
+                        kMaxManifestSize},
+                       repo);
+  if (response.status == 404 || response.status == 405 || response.status == 400) return std::nullopt;
+  if (response.status != 200) fail("GET referrers of " + digest.str() + " in " + repo, response);
+  FetchedManifest m{"application/vnd.oci.image.index.v1+json", std::move(response.body), {}};
+  m.digest = sha256_of(m.body);
+  return m;
 }
 
 std::optional<FetchedManifest> RegistryClient::get_manifest(const std::string& repo, const std::string& reference) {

@@ -50,7 +50,7 @@ BuiltManifest ArtifactPusher::push_index(ProbedSink& to, const std::string& repo
     if (!options.dry_run) put_child(to, repo, child, child_built, known);
     context_.progress.event("manifest " + short_digest(child_built.result.digest) +
                             (child.platform ? " (" + child.platform->str() + ")" : "") +
-                            (options.dry_run ? ": planned" : ": pushed"));
+                            (options.dry_run ? ": planned" : ": stored"));
     children.push_back(std::move(child_built));
   }
   return build_index(index, options.format ? index_media_type(*options.format) : index.media_type, std::move(children));

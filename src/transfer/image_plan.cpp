@@ -17,6 +17,10 @@ ManifestFormat format_for(const Image& image, const std::optional<ManifestFormat
 }
 
 std::string layer_media_type_for(const Layer& layer, ManifestFormat format, bool converted, const LayerCodec& codec) {
+  if (layer.stored_compression == LayerCompression::Opaque) {
+    if (converted) throw Error(layer.name + " is an artifact's blob, which --format cannot convert");
+    return layer.descriptor->media_type;
+  }
   if (layer.descriptor && !converted && layer.stored_compression != LayerCompression::None)
     return layer.descriptor->media_type;
   if (layer.foreign) {

@@ -66,7 +66,7 @@ std::vector<Descriptor> LayerPusher::blobs_to_probe(const ProbedSink& to, const 
                                                     const KnownLayers& known) {
   std::vector<Descriptor> out{{"", image.config_digest, image.config.size(), {}, {}}};
   for (const auto& layer : image.layers) {
-    if (layer.foreign || layer.remote || !layer.bytes) continue;
+    if (layer.foreign || !layer.bytes) continue;
     if (layer.stored_compression != LayerCompression::None) {
       if (layer.descriptor) out.push_back(*layer.descriptor);
       continue;
@@ -85,13 +85,14 @@ BlobOutcome LayerPusher::push_layer(ProbedSink& to, const std::string& repo, con
     context_.progress.event(layer_label(job) + ": non-distributable (foreign) layer, not uploaded");
     return {d, layer.diff_id, true, true};
   }
-  if (layer.remote) {
+  if (layer.remote && !layer.bytes) {
     Descriptor d = layer.remote->blob;
     d.media_type = job.media_type;
     return push_remote(to, repo, layer, d);
   }
   if (!layer.bytes) throw Error(layer.name + " was read from a stream without being uploaded");
   context_.progress.start(job.progress_id, layer_label(job), layer.stored_size());
+  if (auto mounted = mount_remote(to, repo, job)) return *mounted;
   auto on_progress = [&](uint64_t done) { context_.progress.advance(job.progress_id, done); };
   if (layer.stored_compression != LayerCompression::None) return push_stored_compressed(to, repo, job, on_progress);
   if (auto reused = reuse(to, repo, job, known, on_progress)) return *reused;
@@ -107,6 +108,19 @@ BlobOutcome LayerPusher::push_remote(ProbedSink& to, const std::string& repo, co
     throw Error("registry would not mount " + d.digest.str() + " from " + remote.repository + " into " + repo +
                 ", and a stream cannot be read twice: push this bundle from an uncompressed file");
   return {d, layer.diff_id, false, false};
+}
+
+// A layer read from a registry: where the sink is that registry, mounted from its repository (or there
+// already) instead of read and sent again.
+std::optional<BlobOutcome> LayerPusher::mount_remote(ProbedSink& to, const std::string& repo, const LayerJob& job) {
+  const Layer& layer = job.image.layers[job.index];
+  if (!layer.remote || layer.remote->registry != to.sink().name()) return std::nullopt;
+  Descriptor d = layer.remote->blob;
+  d.media_type = job.media_type;
+  std::string how = present_or_mounted(to, repo, d, layer.remote->repository);
+  if (how.empty()) return std::nullopt;
+  context_.progress.finish(job.progress_id, how + ", skipped");
+  return BlobOutcome{d, layer.diff_id, true, false};
 }
 
 BlobOutcome LayerPusher::push_stored_compressed(ProbedSink& to, const std::string& repo, const LayerJob& job,
@@ -147,7 +161,7 @@ BlobOutcome LayerPusher::compress_and_send(ProbedSink& to, const std::string& re
   const Layer& layer = job.image.layers[job.index];
   // The compression place is held while compressing only: the session's POST comes before it, the
   // closing PUT after.
-  Producer produce = [&](const ByteSink& out) {
+  Producer produce = [&](const ByteSink& out, BlobWriter*) {
     Turn turn(compression_turns_);
     auto digests = compress_stream(options_.codec, reader_of(*layer.bytes), context_.pool, out, on_progress,
                                    context_.stop, gzip_window(context_));
@@ -163,10 +177,11 @@ BlobOutcome LayerPusher::compress_and_send(ProbedSink& to, const std::string& re
   if (layer.stored_size() <= kSmallBlobBytes) send_small(to, repo, layer_label(job), produce, digests);
   else
     resumed = send_replayable(to, repo, layer_label(job), session_key(to, repo, layer, options_.codec.cache_key()),
-                              produce, digests);
+                              produce, digests, std::nullopt);
   Descriptor d{job.media_type, digests.compressed, digests.compressed_size, {}, {}};
   remember(to, repo, layer.diff_id, d);
-  return finish_sent(to, repo, job, d, resumed, "uploaded " + human_size(d.size) + " as " + short_digest(d.digest));
+  return finish_sent(to, repo, job, d, resumed,
+                     options_.sent_word + " " + human_size(d.size) + " as " + short_digest(d.digest));
 }
 
 // A blob sent as it is stored, its digest checked while it streams: a mismatch abandons the writer.
@@ -177,21 +192,26 @@ BlobOutcome LayerPusher::send_verbatim(ProbedSink& to, const std::string& repo, 
     context_.progress.finish(job.progress_id, "exists, skipped");
     return {d, layer.diff_id, true, false};
   }
-  Producer produce = [&](const ByteSink& out) {
+  // A writer that holds the blob's start and gives it back (a half-written file) has it hashed, and only
+  // the rest read: from a registry, a ranged GET.
+  Producer produce = [&](const ByteSink& out, BlobWriter* writer) {
     CompressedDigests digests;
-    digests.compressed = hash_source(*layer.bytes, on_progress, context_.stop, out);
+    auto held = writer ? writer->take_held() : nullptr;
+    digests.compressed = held ? hash_continued(*held, *layer.bytes, on_progress, context_.stop, out)
+                              : hash_source(*layer.bytes, on_progress, context_.stop, out);
     digests.compressed_size = layer.bytes->size();
     if (digests.compressed != d.digest)
       throw Error(layer.bytes->name() + ": content does not match its digest " + d.digest.str() + " (it is " +
                   digests.compressed.str() + ")");
     return digests;
   };
+  if (options_.dry_run && layer.remote) return finish_sent(to, repo, job, d, 0, "");  // not fetched to be planned
   CompressedDigests digests;
   uint64_t resumed = 0;
   const std::string label = "blob " + short_digest(d.digest);
   if (d.size <= kSmallBlobBytes) send_small(to, repo, label, produce, digests);
-  else resumed = send_replayable(to, repo, label, session_key(to, repo, layer, "as stored"), produce, digests);
-  return finish_sent(to, repo, job, d, resumed, "uploaded " + human_size(d.size) + " as it is");
+  else resumed = send_replayable(to, repo, label, session_key(to, repo, layer, "as stored"), produce, digests, d);
+  return finish_sent(to, repo, job, d, resumed, options_.sent_word + " " + human_size(d.size) + " as it is");
 }
 
 BlobOutcome LayerPusher::finish_sent(ProbedSink& to, const std::string& repo, const LayerJob& job, const Descriptor& d,
@@ -200,7 +220,7 @@ BlobOutcome LayerPusher::finish_sent(ProbedSink& to, const std::string& repo, co
   if (options_.dry_run) {
     bool exists = to.has(repo, d);
     context_.progress.finish(job.progress_id,
-                             std::string(exists ? "exists" : "would upload") + " as " + short_digest(d.digest));
+                             (exists ? "exists" : "would be " + options_.sent_word) + " as " + short_digest(d.digest));
     return {d, layer.diff_id, exists, false};
   }
   to.confirmed(repo, d);
@@ -212,14 +232,15 @@ BlobOutcome LayerPusher::finish_sent(ProbedSink& to, const std::string& repo, co
 
 uint64_t LayerPusher::send_replayable(ProbedSink& to, const std::string& repo, const std::string& label,
                                       const std::string& session_key, const Producer& produce,
-                                      CompressedDigests& digests) {
+                                      CompressedDigests& digests, const std::optional<Descriptor>& blob) {
   if (options_.dry_run) {
-    digests = produce([](std::string_view) {});
+    digests = produce([](std::string_view) {}, nullptr);
     return 0;
   }
   DigestCache* sessions = session_key.empty() ? nullptr : context_.cache;
   BlobStart start;
   start.replayable = true;
+  start.blob = blob;
   if (sessions) {
     start.resume = sessions->upload_session(session_key);
     start.on_session = [sessions, session_key](const BlobSession& s) {
@@ -236,7 +257,7 @@ uint64_t LayerPusher::send_replayable(ProbedSink& to, const std::string& repo, c
     auto writer = to.sink().start_blob(repo, start);
     start.resume.reset();
     try {
-      digests = produce([&](std::string_view b) { writer->write(b); });
+      digests = produce([&](std::string_view b) { writer->write(b); }, writer.get());
       writer->finish(digests.compressed);
     } catch (const Error& e) {
       // Transient, or a stop: the session is kept, here for the next try and on disk for the next run.
@@ -254,7 +275,7 @@ uint64_t LayerPusher::send_replayable(ProbedSink& to, const std::string& repo, c
 void LayerPusher::send_small(ProbedSink& to, const std::string& repo, const std::string& label, const Producer& produce,
                              CompressedDigests& digests) {
   std::string bytes;
-  digests = produce([&](std::string_view b) { bytes.append(b); });
+  digests = produce([&](std::string_view b) { bytes.append(b); }, nullptr);
   if (options_.dry_run) return;
   with_blob_retries(context_, label, [&](bool) { to.sink().put_blob(repo, digests.compressed, bytes); });
 }
@@ -325,11 +346,14 @@ BlobOutcome LayerPusher::push_config(ProbedSink& to, const std::string& repo, co
                                      const std::string& media_type) {
   Descriptor d{media_type, image.config_digest, image.config.size(), {}, {}};
   if (to.has(repo, d)) return {d, std::nullopt, true, false};
+  if (image.config_remote && image.config_remote->registry == to.sink().name() &&
+      !present_or_mounted(to, repo, d, image.config_remote->repository).empty())
+    return {d, std::nullopt, true, false};
   if (!options_.dry_run) {
     with_blob_retries(context_, "config " + short_digest(d.digest),
                       [&](bool) { to.sink().put_blob(repo, d.digest, image.config); });
     to.confirmed(repo, d);
-    context_.progress.event("config " + short_digest(d.digest) + ": uploaded");
+    context_.progress.event("config " + short_digest(d.digest) + ": " + options_.sent_word);
   }
   return {d, std::nullopt, false, false};
 }

@@ -21,7 +21,7 @@ void put_tags(ImageSink& sink, const PushTarget& target, const BuiltManifest& bu
   for (const auto& ref : references) {
     if (stop.load()) throw Interrupted();
     put_manifest_checked(sink, target.repository, ref, built);
-    progress.event("tagged " + target.name() + ":" + ref + " -> " + built.result.digest.str());
+    progress.event("named " + target.name() + ":" + ref + " -> " + built.result.digest.str());
   }
 }
 

@@ -60,7 +60,7 @@ class CliTest(IntegrationTestCase):
         mark = reg.mark()
         path, _ = self.fixture("good", fixtures.write_toplevel)
         self.assertUsageError(self.oci_push("pussh", path, f"{reg.host}/app:1"),
-                              'unknown subcommand "pussh"', "push, inspect, login, ecr, ecr-public")
+                              'unknown subcommand "pussh"', "push, pull, copy, verify, inspect, login, ecr, ecr-public")
         self.assertEqual(reg.access_requests(mark), [], reg.describe_requests(mark))
 
     def test_unknown_option_is_a_usage_error(self):

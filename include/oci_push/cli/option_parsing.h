@@ -1,6 +1,8 @@
 // What every subcommand's command line shares: cxxopts errors as one-line usage errors, option values.
 #pragma once
 #include <cxxopts.hpp>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +12,12 @@ namespace ocipush {
 // Parses argv; a cxxopts complaint becomes a UsageError (exit 2) that points at `help_command`'s --help.
 cxxopts::ParseResult parse_or_usage_error(cxxopts::Options& options, int argc, const char* const* argv,
                                           const std::string& help_command);
+
+// As parse_or_usage_error; with -h/--help (declared as "help") writes `help` to `out` and returns nullopt:
+// the subcommand is done, exit status 0.
+std::optional<cxxopts::ParseResult> parse_or_help(cxxopts::Options& options, int argc, const char* const* argv,
+                                                  const std::string& help_command, const std::string& help,
+                                                  std::ostream& out);
 
 // A cxxopts message with what the user typed (between cxxopts's quotes) quoted anew by in_quotes, so
 // that no control character of it reaches the one error line: Option "frobnicate" does not exist.

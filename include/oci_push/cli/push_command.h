@@ -24,8 +24,9 @@ PushCommand parse_push_command(int argc, const char* const* argv);
 std::string push_help_text();
 
 // stdout after a push: one "REGISTRY/REPO@DIGEST" line per repository; for a dry run, the plan;
-// with json, one JSON object (or a list, when several repositories were pushed).
-std::string format_push_result(const PushResult& result, bool json);
+// with json, one JSON object (or a list, when several repositories were pushed). `fetch_word`: what the
+// plan calls a blob that will move ("upload"; a pull's "fetch").
+std::string format_push_result(const PushResult& result, bool json, const std::string& fetch_word = "upload");
 
 // The subcommand: parses argv (as parse_push_command), reads the password from stdin when asked,
 // pushes with progress on stderr, prints the result on `out`. Returns the exit status; throws Error.

@@ -16,7 +16,7 @@ struct Subcommand {
   int (*run)(int argc, const char* const* argv, std::ostream& out);
 };
 
-// push, inspect, login, ecr, ecr-public.
+// push, pull, copy, verify, inspect, login, ecr, ecr-public.
 std::span<const Subcommand> subcommands();
 const Subcommand* find_subcommand(std::string_view name);
 

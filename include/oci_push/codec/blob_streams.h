@@ -41,5 +41,9 @@ Digest hash_stream(const ByteReader& read, const ProgressCallback& progress, con
 // The same over a whole source, read in large blocks.
 Digest hash_source(const ByteSource& source, const ProgressCallback& progress, const std::atomic<bool>& stop,
                    const ByteSink& sink = nullptr);
+// SHA-256 of a blob whose first bytes an end holds already (`held`, read back, not sent again) and
+// whose whole is `whole`: only the bytes after `held` are handed to `sink` (read from `whole` there on).
+Digest hash_continued(const ByteSource& held, const ByteSource& whole, const ProgressCallback& progress,
+                      const std::atomic<bool>& stop, const ByteSink& sink);
 
 }  // namespace ocipush

@@ -8,6 +8,8 @@
 #include "oci_push/io/byte_source.h"
 #include "oci_push/io/tar_index.h"
 #include "oci_push/model/digest.h"
+#include "oci_push/model/image.h"
+#include "oci_push/model/manifest.h"
 
 namespace ocipush {
 
@@ -23,6 +25,11 @@ class BlobStore {
   // A small file at the root ("index.json", "oci-layout"); nullopt when absent; Error past `max_size`.
   virtual std::optional<std::string> read_root_file(const std::string& name, size_t max_size) const = 0;
   virtual std::string name() const = 0;
+  // A manifest or index `d` names, whole (Error past `max_size`); the caller checks its digest. A
+  // registry serves these from its manifest endpoint, a layout from blobs/.
+  virtual std::string read_manifest(const Descriptor& d, size_t max_size) const;
+  // Where the blob lives when it is in a registry, so a sink on that registry can mount it.
+  virtual std::optional<RegistryBlob> remote_blob(const Descriptor&) const { return std::nullopt; }
 };
 
 // An OCI layout directory.

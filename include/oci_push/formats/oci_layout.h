@@ -10,12 +10,17 @@ namespace ocipush {
 
 inline constexpr size_t kMaxManifestBytes = 4 << 20;  // the distribution spec's limit
 inline constexpr int kMaxIndexDepth = 8;
+// How index.json names an image: skopeo's and umoci's tag (or a whole reference), and containerd's name.
+inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
+inline constexpr const char* kContainerdNameAnnotation = "io.containerd.image.name";
 
 // Reads oci-layout and index.json, then every manifest, nested index and config they name, each
 // checked against its descriptor's digest and size. Layers are opened, not read. Throws Error naming
 // the store and the item for a missing blob, a wrong digest or size, an unsupported media type, an
 // index nested deeper than kMaxIndexDepth or naming itself, and sizes past the limits above.
 SourceContents read_oci_layout(std::shared_ptr<const BlobStore> store, const std::string& kind);
+// The same walk from one manifest or index of `store` (a registry's, for pull and copy), checked alike.
+Artifact read_layout_artifact(std::shared_ptr<const BlobStore> store, const Descriptor& top);
 
 // "docker.io/library/app:1.0" -> "app:1.0", "docker.io/team/app:1" -> "team/app:1" (how RepoTags look).
 std::string familiar_name(const std::string& name);

@@ -22,9 +22,10 @@ struct RegistryBlob {
   LayerCompression compression = LayerCompression::None;
 };
 
-// A layer: what it is (diff_id, the source's descriptor) and where its bytes come from. Exactly one
-// of `bytes` (a re-readable local slice) and `remote` is set, or neither: a stream that went by and was
-// only digested (inspect), whose bytes are gone.
+// A layer: what it is (diff_id, the source's descriptor) and where its bytes come from: `bytes` (re-readable:
+// a local slice, or a registry blob read by GET), `remote` (the blob in a registry repository: mountable by
+// a sink on that registry), both (read from a registry: mounted there, read elsewhere), or neither: a
+// stream that went by and was only digested (inspect), whose bytes are gone.
 struct Layer {
   std::string name;                         // where it lives in the source, for messages
   std::shared_ptr<const ByteSource> bytes;  // the layer as stored (re-readable, thread-safe)
@@ -43,7 +44,8 @@ struct Image {
   std::string config_name;  // where the config lives in the source
   std::string config;       // the config bytes, pushed as they are
   Digest config_digest;
-  std::string config_media_type;  // as the source's manifest names it (or docker's default)
+  std::string config_media_type;              // as the source's manifest names it (or docker's default)
+  std::optional<RegistryBlob> config_remote;  // where the config lives when read from a registry (mountable)
   std::vector<Layer> layers;
   ManifestFormat native_format = ManifestFormat::Docker;
   // The source's own manifest, when it has one (OCI sources): pushed byte for byte when nothing changes.

@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "oci_push/io/byte_source.h"
 #include "oci_push/model/digest.h"
+#include "oci_push/model/manifest.h"
 #include "oci_push/util/error.h"
 
 namespace ocipush {
@@ -48,6 +50,11 @@ class BlobWriter {
   virtual std::optional<BlobSession> take_session() { return std::nullopt; }
   // Bytes the writer was given but did not send, because the end held them already (a resumed session).
   virtual uint64_t skipped_bytes() const { return 0; }
+  // The start of the blob that the end holds already and can give back (a half-written file), for a
+  // producer that can start anywhere (a ranged GET): it reads them to hash them, and its writes then
+  // continue after them. Null when there are none or the end cannot give them back: writes then start at
+  // the blob's first byte (and the writer skips what it holds). Called before the first write, or never.
+  virtual std::shared_ptr<const ByteSource> take_held() { return nullptr; }
 };
 
 // How a producer's bytes should leave. Inline: each write may wait for the end to take them in.
@@ -60,7 +67,8 @@ struct BlobStart {
   // nothing for re-sending; a failure is resumed by producing the blob again and skipping what is held.
   bool replayable = false;
   BlobSending sending = BlobSending::Inline;  // for producers that are not replayable
-  std::optional<BlobSession> resume;           // continue this session instead of starting one
+  std::optional<BlobSession> resume;          // continue this session instead of starting one
+  std::optional<Descriptor> blob;             // the blob's digest and size, when known before its bytes
   // Told each time the session advances (started, bytes acknowledged), to remember it across runs.
   std::function<void(const BlobSession&)> on_session;
 };

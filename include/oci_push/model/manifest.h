@@ -28,7 +28,8 @@ inline constexpr std::string_view kOciNondistributableGzip =
 }  // namespace media_type
 
 enum class ManifestFormat { Docker, Oci };
-enum class LayerCompression { None, Gzip, Zstd };
+// Opaque: not a layer tar at all (an artifact's blob: a signature, an SBOM), moved as it is, never opened.
+enum class LayerCompression { None, Gzip, Zstd, Opaque };
 
 struct Descriptor {
   std::string media_type;
@@ -90,6 +91,8 @@ ImageManifest parse_image_manifest(std::string_view json, std::string_view sourc
 ImageIndex parse_image_index(std::string_view json, std::string_view source_name);
 // The same index with the entries' descriptors replaced by `entries` (same count) and, when
 // `media_type` differs, the index and its entries converted; other fields are kept as they were.
+// The index with only the entries whose `keep` is true (a platform filter), everything else as it was.
+std::string index_keeping(std::string_view json, const std::vector<bool>& keep);
 std::string rewrite_image_index(std::string_view json, const std::string& media_type,
                                 const std::vector<Descriptor>& entries);
 

@@ -85,12 +85,22 @@ class RegistryClient {
   // one, else POST then one PUT with the whole blob.
   void put_blob(const std::string& repo, const Digest& digest, std::string_view data);
   std::string get_blob(const std::string& repo, const Digest& digest, size_t max_size);
+  // GET the blob from `offset` on (`Range: bytes=offset-` when offset > 0), handing its bytes to `on_data`
+  // as they arrive, always from `offset` (a 206 must say so in Content-Range; a 200 that ignored the Range
+  // has its first bytes dropped); redirects are followed, Authorization never leaving the registry's host.
+  // A broken body is not retried here: the caller knows how far it got. Throws Error for 404 (naming the
+  // blob and repository) and other refusals.
+  void read_blob(const std::string& repo, const Digest& digest, uint64_t offset,
+                 const std::function<void(std::string_view)>& on_data);
 
   // PUT /manifests/<reference>; returns the digest the registry reports (Docker-Content-Digest).
   std::optional<std::string> put_manifest(const std::string& repo, const std::string& reference,
                                           std::string_view media_type, std::string_view body);
   // GET /manifests/<reference>; nullopt on 404. Accepts image manifests, indexes and lists.
   std::optional<FetchedManifest> get_manifest(const std::string& repo, const std::string& reference);
+  // GET /v2/<repo>/referrers/<digest> (OCI 1.1): the index of what refers to the manifest; nullopt where
+  // the registry has no referrers API (404, 405, 400), as distribution 2.8. The first page only.
+  std::optional<FetchedManifest> get_referrers(const std::string& repo, const Digest& digest);
 
  private:
   // Retries transient failures on the current RetryScope's account (else its own) unless `retry` is

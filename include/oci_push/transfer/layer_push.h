@@ -42,9 +42,11 @@ class LayerPusher {
 
  private:
   // Makes a blob's bytes (again, on a retry), handing them to `out`; checks what it can on the way.
-  using Producer = std::function<CompressedDigests(const ByteSink& out)>;
+  // `writer` (null for a blob made in memory) may give back what its end holds (BlobWriter::take_held).
+  using Producer = std::function<CompressedDigests(const ByteSink& out, BlobWriter* writer)>;
 
   BlobOutcome push_remote(ProbedSink& to, const std::string& repo, const Layer& layer, Descriptor d);
+  std::optional<BlobOutcome> mount_remote(ProbedSink& to, const std::string& repo, const LayerJob& job);
   BlobOutcome push_stored_compressed(ProbedSink& to, const std::string& repo, const LayerJob& job,
                                      const ProgressCallback& on_progress);
   std::optional<BlobOutcome> reuse(ProbedSink& to, const std::string& repo, const LayerJob& job,
@@ -56,7 +58,8 @@ class LayerPusher {
   // Sends what `produce` makes, resuming a session left open (by this run or one before), tried again
   // while failures are transient; returns the bytes not sent because the sink held them.
   uint64_t send_replayable(ProbedSink& to, const std::string& repo, const std::string& label,
-                           const std::string& session_key, const Producer& produce, CompressedDigests& digests);
+                           const std::string& session_key, const Producer& produce, CompressedDigests& digests,
+                           const std::optional<Descriptor>& blob);
   void send_small(ProbedSink& to, const std::string& repo, const std::string& label, const Producer& produce,
                   CompressedDigests& digests);
   BlobOutcome finish_sent(ProbedSink& to, const std::string& repo, const LayerJob& job, const Descriptor& d,

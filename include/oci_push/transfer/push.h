@@ -44,6 +44,8 @@ struct PushOptions {
   bool use_cache = true;                // --no-cache turns the local digest cache off
   std::vector<std::string> cache_from;  // --cache-from REF: more images whose layers the registry has
   bool dry_run = false;
+  // How progress lines say a blob was written: "uploaded" to a registry, "fetched" by a pull.
+  std::string sent_word = "uploaded";
 };
 
 struct BlobOutcome {

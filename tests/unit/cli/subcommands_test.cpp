@@ -86,7 +86,7 @@ TEST(Subcommands, EachHelpShowsItsOwnOptions) {
 TEST(Subcommands, UnknownSubcommandIsAUsageErrorListingThem) {
   const auto message = usage_error({"pussh", "img.tar", "reg/x"});
   EXPECT_TRUE(contains(message, "unknown subcommand \"pussh\"")) << message;
-  EXPECT_TRUE(contains(message, "push, inspect, login, ecr, ecr-public")) << message;
+  EXPECT_TRUE(contains(message, "push, pull, copy, verify, inspect, login, ecr, ecr-public")) << message;
   EXPECT_TRUE(contains(usage_error({"help", "pussh"}), "unknown subcommand \"pussh\""));
   EXPECT_TRUE(contains(usage_error({"log\nin"}), "unknown subcommand \"log\\x0ain\"")) << "one line";
 }

@@ -25,6 +25,9 @@ class FakeRegistry {
   bool stale_range = false;      // GET on a session answers the Range of its first PATCH ever after (ECR)
   bool forget_sessions = false;  // GET on a session answers 404, as after a registry restart
   uint64_t patch_bytes = 0;      // body bytes received by PATCH requests
+  // Break the next blob GET once it delivered this many bytes, with a reset connection.
+  std::optional<uint64_t> reset_get_after;
+  uint64_t get_bytes = 0;  // blob bytes GETs delivered
   int sessions_started = 0;
 
   HttpResponse handle(const HttpRequest& request) {
@@ -153,9 +156,36 @@ class FakeRegistry {
       if (!size) return {404, {}, ""};
       return {200, {{"content-length", std::to_string(*size)}, {"docker-content-digest", parsed->str()}}, ""};
     }
-    auto bytes = sink.get_blob(repo, *parsed, request.max_response_body);
+    auto bytes = sink.get_blob(repo, *parsed, request.body_writer ? SIZE_MAX : request.max_response_body);
     if (!bytes) return {404, {}, R"({"errors":[{"code":"BLOB_UNKNOWN"}]})"};
-    return {200, {{"content-length", std::to_string(bytes->size())}}, *bytes};
+    return serve_blob(request, *bytes);
+  }
+
+  // 206 from a Range header's offset, 200 without one; the body through body_writer as curl hands it.
+  HttpResponse serve_blob(const HttpRequest& request, const std::string& bytes) {
+    uint64_t from = 0;
+    for (const auto& h : request.headers)
+      if (h.name == "Range") from = std::stoull(h.value.substr(6));
+    HttpResponse response{from ? 206 : 200, {{"content-length", std::to_string(bytes.size() - from)}}, ""};
+    if (from)
+      response.headers.push_back({"content-range", "bytes " + std::to_string(from) + "-" +
+                                                       std::to_string(bytes.size() - 1) + "/" +
+                                                       std::to_string(bytes.size())});
+    std::string_view body = std::string_view(bytes).substr(from);
+    if (!request.body_writer) {
+      response.body = std::string(body);
+      return response;
+    }
+    for (size_t at = 0; at < body.size(); at += 65536) {
+      auto piece = body.substr(at, 65536);
+      if (reset_get_after && get_bytes + piece.size() > *reset_get_after) {
+        reset_get_after.reset();
+        throw NetworkError(NetworkError::Kind::Other, "GET " + request.url + ": connection reset");
+      }
+      request.body_writer(response, piece);
+      get_bytes += piece.size();
+    }
+    return response;
   }
 
   HttpResponse manifest(const HttpRequest& request, std::string_view body, const std::string& repo,

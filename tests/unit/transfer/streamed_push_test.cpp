@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "fakes/scratch.h"
 #include "oci_push/io/file_source.h"
 #include "transfer/http_push_run.h"
 #include "transfer/test_images.h"
@@ -20,25 +21,11 @@ namespace fs = std::filesystem;
 using testing::HttpRun;
 
 // Bytes that gzip barely shrinks, so a layer of N MiB is an upload of about N MiB.
-std::string noise(size_t size, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::string s(size, '\0');
-  for (size_t i = 0; i + 8 <= size; i += 8) {
-    uint64_t v = rng();
-    std::memcpy(s.data() + i, &v, 8);
-  }
-  return s;
-}
+using testing::noise;
 
 // A scratch directory: the layer files (a stable identity, as a real file has) and the cache.
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    std::string tmpl = (fs::temp_directory_path() / "oci_push_streamed_XXXXXX").string();
-    EXPECT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = tmpl;
-  }
-  ~Scratch() { fs::remove_all(dir); }
+struct Scratch : testing::ScratchDir {
+  Scratch() : ScratchDir("oci_push_streamed") {}
   // An image whose one layer is a file of `size` bytes.
   std::shared_ptr<Image> file_image(size_t size, unsigned seed) {
     auto image = testing::uncompressed_image({noise(size, seed)});

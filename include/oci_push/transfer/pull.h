@@ -1,0 +1,64 @@
+// `oci-push pull`, `copy` and `verify`: registries as sources, an OCI layout or a registry as sinks,
+// moved by the same push_to_sinks as a push; verify reads a bundle back with no registry.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "oci_push/http/http_client.h"
+#include "oci_push/transfer/connection.h"
+#include "oci_push/transfer/push.h"
+#include "oci_push/util/progress.h"
+
+namespace ocipush {
+
+struct PullOptions {
+  std::vector<std::string> references;  // REGISTRY/REPO[:TAG][@DIGEST]
+  std::string destination;              // see parse_pull_destination
+  std::vector<std::string> platforms;   // --platform (repeatable): keep only these of an index
+  bool referrers = false;               // --referrers: signatures, SBOMs, attestations too
+  ConnectionOptions connection;
+  unsigned jobs = 4;
+  unsigned threads = 0;
+  bool dry_run = false;
+};
+
+struct CopyOptions {
+  std::string source;  // REGISTRY/REPO[:TAG][@DIGEST]
+  std::string target;  // REGISTRY/REPO[:TAG]; without a tag, the source's
+  std::vector<std::string> extra_tags;
+  std::vector<std::string> platforms;
+  bool referrers = false;
+  ConnectionOptions connection;
+  unsigned jobs = 4;
+  uint64_t chunk_size = kDefaultChunkSize;
+  bool use_cache = true;
+  bool dry_run = false;
+};
+
+struct VerifyResult {
+  std::string bundle;
+  size_t images = 0;
+  size_t blobs = 0;
+  uint64_t bytes = 0;
+};
+
+// Where a pull goes: "oci:DIR", a directory, or a path ending in '/' is an OCI layout; "oci-archive:FILE",
+// "docker-archive:FILE" or any other path a tarball that is both a docker save and an OCI layout.
+struct PullDestination {
+  enum class Kind { Layout, Tarball };
+  Kind kind;
+  std::string path;
+};
+PullDestination parse_pull_destination(const std::string& destination);
+
+// Every REF into one layout, blobs stored once, each REF named in index.json by its full name. A blob
+// the layout holds is not fetched again; a half-written one is continued with Range.
+PushResult run_pull(const PullOptions& options, Progress& progress, const HttpLogger& http_log);
+// SOURCE's manifest (every platform) into TARGET byte for byte: blobs mounted within one registry,
+// skipped where TARGET has them, else streamed from the GET into the upload.
+PushResult run_copy(const CopyOptions& options, Progress& progress, const HttpLogger& http_log);
+// Every manifest, index, config and layer a bundle reaches, digest and size; Error naming the first
+// that is missing, short or wrong.
+VerifyResult run_verify(const std::string& bundle, unsigned jobs, Progress& progress);
+
+}  // namespace ocipush

@@ -1,0 +1,241 @@
+// `oci-push pull` and `copy` over real ends: registries read through RegistryStore, written to a
+// LayoutSink or a RegistrySink, the transfer itself push_to_sinks'.
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include <cstring>
+
+#include <memory>
+#include <thread>
+
+#include "oci_push/formats/blob_store.h"
+#include "oci_push/formats/layout_sink.h"
+#include "oci_push/formats/local_source.h"
+#include "oci_push/formats/tar_bundle.h"
+#include "oci_push/http/curl_http_client.h"
+#include "oci_push/model/reference.h"
+#include "oci_push/registry/registry_sink.h"
+#include "oci_push/transfer/pull.h"
+#include "oci_push/transfer/push_context.h"
+#include "oci_push/transfer/registry_source.h"
+#include "oci_push/util/error.h"
+#include "oci_push/util/quoted.h"
+#include "oci_push/util/stop.h"
+
+namespace ocipush {
+
+namespace {
+
+std::vector<Platform> parse_platforms(const std::vector<std::string>& texts) {
+  std::vector<Platform> out;
+  for (const auto& t : texts) out.push_back(Platform::parse(t));
+  return out;
+}
+
+// What the real ends of a pull or copy share: the pool, libcurl, and how a registry is reached.
+struct Ends {
+  PushOptions push;
+  ThreadPool pool;
+  CurlHttpClient http;
+  Progress& progress;
+
+  Ends(PushOptions options, Progress& progress, const HttpLogger& http_log)
+      : push(std::move(options)),
+        pool(push.threads ? push.threads : std::max(1u, std::thread::hardware_concurrency())),
+        http(push.connection.tls, http_log, push.connection.timeouts, &stop_flag()),
+        progress(progress) {}
+
+  std::unique_ptr<RegistryClient> connect(const Reference& ref, Access access) {
+    return connect_registry(push.connection, http, ref.registry, ref.api_host(), ref.repository, access,
+                            [this](const std::string& line) { progress.event(line); });
+  }
+
+  // The source's artifact, said when --platform changed its digest.
+  // The source's artifact as a job to `target`, then (with `referrers`) a job per referrer, to the same
+  // repository under its tag. Says when --platform changed the digest.
+  void read(std::vector<PushJob>& jobs, std::shared_ptr<RegistryClient> client, const Reference& ref,
+            const std::vector<Platform>& platforms, const PushTarget& target, bool referrers,
+            std::shared_ptr<const BlobStore> local = nullptr) {
+    auto read = read_registry_artifact(client, ref, platforms, std::move(local), referrers);
+    if (read.narrowed_from)
+      progress.event(ref.str() + ": index narrowed to the platforms asked; its digest is now " +
+                     read.artifact.index->digest.str() + " (was " + read.narrowed_from->str() +
+                     "), so the index pushed back from this bundle has the new digest");
+    jobs.push_back({read.artifact, target});
+    for (auto& r : read.referrers) {
+      progress.event(ref.str() + ": referrer " + r.tag);
+      PushTarget t{target.registry, target.api_host, target.repository, {r.tag}, std::nullopt};
+      jobs.push_back({std::move(r.artifact), std::move(t)});
+    }
+  }
+};
+
+template <typename Run>
+PushResult interruptible(Run run) {
+  try {
+    return run();
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const Error&) {
+    if (stop_was_signalled()) throw Interrupted();
+    throw;
+  }
+}
+
+PushOptions pull_push_options(const PullOptions& options) {
+  PushOptions p;
+  p.connection = options.connection;
+  p.jobs = options.jobs;
+  p.threads = options.threads;
+  p.use_cache = false;  // a half-written blob is found by its name in the layout
+  p.dry_run = options.dry_run;
+  p.sent_word = "fetched";
+  return p;
+}
+
+}  // namespace
+
+PullDestination parse_pull_destination(const std::string& destination) {
+  if (destination.starts_with("oci:")) return {PullDestination::Kind::Layout, destination.substr(4)};
+  for (const char* prefix : {"oci-archive:", "docker-archive:"})
+    if (destination.starts_with(prefix)) return {PullDestination::Kind::Tarball, destination.substr(strlen(prefix))};
+  struct stat st {};
+  bool exists = ::stat(destination.c_str(), &st) == 0;
+  if ((exists && S_ISDIR(st.st_mode)) || (!exists && destination.ends_with("/")))
+    return {PullDestination::Kind::Layout, destination};
+  return {PullDestination::Kind::Tarball, destination};
+}
+
+namespace {
+
+// An existing tarball DEST is replaced only when it is a bundle (an OCI archive); anything else is refused.
+void check_tarball_destination(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;
+  if (!S_ISREG(st.st_mode)) throw Error(path + ": exists and is not a file (a tarball bundle is one)");
+  try {
+    open_source(parse_source_spec("oci-archive:" + path));
+  } catch (const Error& e) {
+    throw Error(path + ": exists and is not a bundle (" + e.what() + "); refusing to replace it");
+  }
+}
+
+// Every blob the jobs' artifacts name, each once: a tarball's plan.
+void collect_blobs(const Artifact& artifact, std::vector<Descriptor>& out) {
+  if (artifact.index) {
+    out.push_back({artifact.index->media_type, artifact.index->digest, artifact.index->bytes.size(), {}, {}});
+    for (const auto& child : artifact.index->children) collect_blobs(child, out);
+    return;
+  }
+  const Image& image = *artifact.image;
+  if (image.manifest) out.push_back({"", image.manifest_digest, image.manifest->size(), {}, {}});
+  out.push_back({"", image.config_digest, image.config.size(), {}, {}});
+  for (const auto& l : image.layers)
+    if (l.descriptor && l.bytes) out.push_back(*l.descriptor);
+}
+
+// The platform docker would run here: what manifest.json lists of an index.
+Platform host_platform() {
+  struct utsname u {};
+  ::uname(&u);
+  std::string machine = u.machine;
+  if (machine == "x86_64") return {"linux", "amd64", ""};
+  if (machine == "aarch64") return {"linux", "arm64", ""};
+  return {"linux", machine, ""};
+}
+
+}  // namespace
+
+PushResult run_pull(const PullOptions& options, Progress& progress, const HttpLogger& http_log) {
+  return interruptible([&] {
+    auto platforms = parse_platforms(options.platforms);
+    std::vector<Reference> refs;
+    for (const auto& text : options.references) refs.push_back(parse_reference(text));
+    const PullDestination dest = parse_pull_destination(options.destination);
+    const bool layout = dest.kind == PullDestination::Kind::Layout;
+    if (layout) prepare_layout(dest.path, !options.dry_run);  // refused before anything is fetched
+    else check_tarball_destination(dest.path);
+    Ends ends(pull_push_options(options), progress, http_log);
+    struct stat st {};
+    std::shared_ptr<const BlobStore> held;  // what the layout holds: configs are read from there
+    if (layout && ::stat(dest.path.c_str(), &st) == 0) held = std::make_shared<DirectoryBlobStore>(dest.path);
+    std::vector<PushJob> jobs;
+    for (const auto& ref : refs) {
+      PushTarget target{ref.registry, ref.api_host(), ref.repository, {}, ref.digest};
+      if (ref.tag || !ref.digest) target.tags.push_back(ref.tag.value_or("latest"));
+      ends.read(jobs, ends.connect(ref, Access::Pull), ref, platforms, target, options.referrers, held);
+    }
+    PushContext context{ends.push, ends.pool, progress, nullptr, stop_flag()};
+    auto announce = [&](const PushTarget& t) {
+      progress.event(std::string(options.dry_run ? "planning pull of " : "pulling ") + t.name() + " into " + dest.path);
+    };
+    // A reference by digest alone has no tag: the bundle names it REGISTRY/REPO@DIGEST.
+    auto digest_name = [&](size_t i, const PushResult& r) -> std::optional<std::pair<Descriptor, std::string>> {
+      if (!jobs[i].target.tags.empty() || options.dry_run) return std::nullopt;
+      const auto& m = r.repositories[i].manifest;
+      return std::pair{Descriptor{m.media_type, m.digest, m.size, {}, {}},
+                       jobs[i].target.name() + "@" + m.digest.str()};
+    };
+    if (layout) {
+      auto result = push_to_sinks(
+          jobs,
+          [&](const PushTarget& t) -> std::unique_ptr<ImageSink> {
+            announce(t);
+            return std::make_unique<LayoutSink>(dest.path, t.registry, !options.dry_run);
+          },
+          context);
+      for (size_t i = 0; i < jobs.size(); ++i)
+        if (auto named = digest_name(i, result)) LayoutSink(dest.path, "").name_manifest(named->first, named->second);
+      return result;
+    }
+    std::vector<Descriptor> blobs;
+    for (const auto& job : jobs) collect_blobs(job.artifact, blobs);
+    TarBundle bundle(dest.path, blobs, platforms.empty() ? host_platform() : platforms.front(), !options.dry_run);
+    auto result = push_to_sinks(
+        jobs,
+        [&](const PushTarget& t) -> std::unique_ptr<ImageSink> {
+          announce(t);
+          return std::make_unique<TarBundleSink>(bundle, dest.path, t.registry);
+        },
+        context);
+    for (size_t i = 0; i < jobs.size(); ++i)
+      if (auto named = digest_name(i, result)) bundle.name_manifest(named->first, named->second);
+    if (!options.dry_run) bundle.finish();
+    return result;
+  });
+}
+
+PushResult run_copy(const CopyOptions& options, Progress& progress, const HttpLogger& http_log) {
+  return interruptible([&] {
+    auto platforms = parse_platforms(options.platforms);
+    Reference src = parse_reference(options.source);
+    Reference dst = parse_reference(options.target);
+    if (dst.digest) throw UsageError("copy's TARGET takes a tag, not a digest: " + in_quotes(options.target));
+    PushOptions p;
+    p.connection = options.connection;
+    p.jobs = options.jobs;
+    p.chunk_size = options.chunk_size;
+    p.use_cache = false;
+    p.dry_run = options.dry_run;
+    p.sent_word = "copied";
+    Ends ends(std::move(p), progress, http_log);
+    PushTarget target{dst.registry, dst.api_host(), dst.repository, {}, src.digest};
+    if (dst.tag) target.tags.push_back(*dst.tag);
+    else if (src.tag || !src.digest) target.tags.push_back(src.tag.value_or("latest"));
+    for (const auto& t : options.extra_tags)
+      if (std::find(target.tags.begin(), target.tags.end(), t) == target.tags.end()) target.tags.push_back(t);
+    std::vector<PushJob> jobs;
+    ends.read(jobs, ends.connect(src, Access::Pull), src, platforms, target, options.referrers);
+    PushContext context{ends.push, ends.pool, progress, nullptr, stop_flag()};
+    return push_to_sinks(
+        jobs,
+        [&](const PushTarget& t) -> std::unique_ptr<ImageSink> {
+          auto client = ends.connect(dst, options.dry_run ? Access::Pull : Access::Push);
+          progress.event("copying " + src.str() + " to " + t.name() + " (" + client->base_url() + ")");
+          return std::make_unique<RegistrySink>(std::move(client), options.chunk_size);
+        },
+        context);
+  });
+}
+
+}  // namespace ocipush

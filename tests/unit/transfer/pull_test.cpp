@@ -1,0 +1,200 @@
+// Pulls through RegistryClient (FakeRegistry behind FakeHttpClient) into a real LayoutSink directory:
+// what lands in the layout, byte for byte, and how a broken or half-written blob is continued.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fakes/scratch.h"
+#include "oci_push/formats/layout_sink.h"
+#include "oci_push/io/file_source.h"
+#include "oci_push/model/reference.h"
+#include "oci_push/transfer/registry_source.h"
+#include "transfer/http_push_run.h"
+#include "transfer/test_images.h"
+
+namespace ocipush {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::HttpRun;
+using testing::noise;
+
+std::string file(const fs::path& path) { return read_all(FileSource(path.string()), 64 << 20); }
+
+// A registry holding app:1 (pushed as it is: an OCI image, or an index of two), and pulls from it.
+struct PullRun {
+  HttpRun registry;
+  testing::ScratchDir scratch{"oci_push_pull"};
+  fs::path root = scratch.dir / "layout";
+  PushOptions options;
+
+  PullRun() { options.use_cache = false; }
+  Digest big_layer;
+
+  void serve(Artifact artifact) {
+    artifact.names = {"app:1"};
+    registry.push(testing::contents_of({artifact}));
+  }
+  std::shared_ptr<Image> image(unsigned seed, const std::string& arch = "amd64") {
+    auto image = testing::gzip_oci_image({noise(3 << 20, seed), "small"}, arch);
+    big_layer = image->layers[0].descriptor->digest;
+    return image;
+  }
+  PushResult pull(const std::string& text = "registry.test/app:1", const std::vector<Platform>& platforms = {}) {
+    auto client = std::make_shared<RegistryClient>(registry.http, "registry.test", testing::fast_retries(3));
+    client->ping();
+    Reference ref = parse_reference(text);
+    auto read = read_registry_artifact(client, ref, platforms);
+    PushTarget target{ref.registry, ref.api_host(), ref.repository, {ref.tag.value_or("latest")}, {}};
+    PushContext context{options, registry.pool, registry.progress, nullptr, registry.stop};
+    registry.stop = false;
+    return push_to_sinks(
+        {{read.artifact, target}},
+        [&](const PushTarget& t) { return std::make_unique<LayoutSink>(root.string(), t.registry); }, context);
+  }
+  fs::path blob(const Digest& d) const { return root / "blobs" / d.algorithm / d.hex; }
+  size_t gets(const std::string& part) const { return registry.requests("GET", part); }
+};
+
+TEST(Pull, AnImageLandsInTheLayoutByteForByteAndNamed) {
+  PullRun run;
+  auto image = run.image(1);
+  Artifact a;
+  a.image = image;
+  run.serve(a);
+  auto result = run.pull();
+  EXPECT_EQ(result.repositories[0].manifest.digest, image->manifest_digest);
+  EXPECT_EQ(file(run.blob(image->manifest_digest)), *image->manifest);
+  EXPECT_EQ(file(run.blob(image->config_digest)), image->config);
+  for (const auto& l : image->layers) EXPECT_EQ(sha256_of(file(run.blob(l.descriptor->digest))), l.descriptor->digest);
+  auto index = parse_image_index(file(run.root / "index.json"), "index.json");
+  ASSERT_EQ(index.manifests.size(), 1u);
+  EXPECT_EQ(index.manifests[0].descriptor.digest, image->manifest_digest);
+  EXPECT_EQ(index.manifests[0].descriptor.annotations.at(kRefNameAnnotation), "registry.test/app:1");
+  EXPECT_EQ(index.manifests[0].descriptor.annotations.at(kContainerdNameAnnotation), "registry.test/app:1");
+  EXPECT_TRUE(fs::exists(run.root / "oci-layout"));
+}
+
+TEST(Pull, ASecondPullFetchesNoBlob) {
+  PullRun run;
+  Artifact a;
+  a.image = run.image(2);
+  run.serve(a);
+  run.pull();
+  const size_t before = run.gets("/blobs/");
+  run.pull();
+  EXPECT_EQ(run.gets("/blobs/"), before + 1);  // the config, read to walk the image; no layer
+  EXPECT_EQ(run.gets(run.big_layer.hex), 1u);
+}
+
+TEST(Pull, ABrokenGetIsContinuedWithRangeAndNothingIsFetchedTwice) {
+  PullRun run;
+  Artifact a;
+  a.image = run.image(3);
+  run.serve(a);
+  run.registry.registry.reset_get_after = 1 << 20;
+  run.registry.registry.get_bytes = 0;
+  run.pull();
+  EXPECT_EQ(sha256_of(file(run.blob(run.big_layer))), run.big_layer);
+  bool ranged = false;
+  for (const auto& r : run.registry.http.requests)
+    ranged = ranged || (r.url.find(run.big_layer.hex) != std::string::npos && r.header("Range").starts_with("bytes="));
+  EXPECT_TRUE(ranged);
+  const uint64_t layer_size = run.registry.store->blobs["app"][run.big_layer].size();
+  EXPECT_LE(run.registry.registry.get_bytes, layer_size + (64 << 10));  // the configs and the small layer
+}
+
+TEST(Pull, AHalfWrittenBlobLeftByAKilledRunIsContinued) {
+  PullRun run;
+  Artifact a;
+  a.image = run.image(4);
+  run.serve(a);
+  const std::string whole = run.registry.store->blobs["app"][run.big_layer];
+  prepare_layout(run.root.string());
+  std::ofstream(run.blob(run.big_layer).string() + ".partial", std::ios::binary) << whole.substr(0, whole.size() / 2);
+  run.registry.registry.get_bytes = 0;
+  run.pull();
+  EXPECT_EQ(file(run.blob(run.big_layer)), whole);
+  EXPECT_FALSE(fs::exists(run.blob(run.big_layer).string() + ".partial"));
+  EXPECT_LT(run.registry.registry.get_bytes, whole.size() / 2 + (64 << 10));
+}
+
+TEST(Pull, AWrongHalfWrittenBlobIsRefusedNotKeptAndNothingIsNamed) {
+  PullRun run;
+  Artifact a;
+  a.image = run.image(5);
+  run.serve(a);
+  prepare_layout(run.root.string());
+  std::ofstream(run.blob(run.big_layer).string() + ".partial", std::ios::binary) << std::string(1000, 'x');
+  EXPECT_THROW(run.pull(), Error);
+  EXPECT_FALSE(fs::exists(run.blob(run.big_layer)));
+  EXPECT_FALSE(fs::exists(run.blob(run.big_layer).string() + ".partial"));
+  EXPECT_FALSE(fs::exists(run.root / "index.json"));
+}
+
+TEST(Pull, AnIndexKeepsEveryPlatformAndItsDigest) {
+  PullRun run;
+  auto index = testing::index_of({run.image(6, "amd64"), run.image(7, "arm64")}, {"amd64", "arm64"});
+  Artifact a;
+  a.index = index;
+  run.serve(a);
+  auto result = run.pull();
+  EXPECT_EQ(result.repositories[0].manifest.digest, index->digest);
+  EXPECT_EQ(file(run.blob(index->digest)), index->bytes);
+  for (const auto& child : index->children) EXPECT_TRUE(fs::exists(run.blob(child.image->manifest_digest)));
+}
+
+TEST(Pull, APlatformFilterKeepsOnlyThatPlatformUnderANewDigest) {
+  PullRun run;
+  auto amd = run.image(8, "amd64");
+  auto arm = run.image(9, "arm64");
+  auto index = testing::index_of({amd, arm}, {"amd64", "arm64"});
+  Artifact a;
+  a.index = index;
+  run.serve(a);
+  auto result = run.pull("registry.test/app:1", {Platform::parse("linux/arm64")});
+  EXPECT_NE(result.repositories[0].manifest.digest, index->digest);
+  EXPECT_TRUE(fs::exists(run.blob(arm->layers[0].descriptor->digest)));
+  EXPECT_FALSE(fs::exists(run.blob(amd->layers[0].descriptor->digest)));
+  auto stored = parse_image_index(file(run.blob(result.repositories[0].manifest.digest)), "stored");
+  ASSERT_EQ(stored.manifests.size(), 1u);
+  EXPECT_EQ(stored.manifests[0].descriptor.digest, arm->manifest_digest);
+}
+
+TEST(Pull, AMissingTagIsOneErrorNamingIt) {
+  PullRun run;
+  Artifact a;
+  a.image = run.image(10);
+  run.serve(a);
+  try {
+    run.pull("registry.test/app:nope");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("app:nope"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LayoutIndex, AnEntryIsAddedOrReplacedByNameAndOthersKept) {
+  Descriptor d1{"application/vnd.oci.image.manifest.v1+json", sha256_of("1"), 1, {}, {}};
+  Descriptor d2{"application/vnd.oci.image.manifest.v1+json", sha256_of("2"), 2, {}, {}};
+  std::string one = index_with_entry("", d1, "r/a:1");
+  std::string two = index_with_entry(one, d2, "r/b:1");
+  std::string again = index_with_entry(two, d2, "r/a:1");
+  auto parsed = parse_image_index(again, "index");
+  ASSERT_EQ(parsed.manifests.size(), 2u);
+  EXPECT_EQ(parsed.manifests[0].descriptor.annotations.at(kRefNameAnnotation), "r/b:1");
+  EXPECT_EQ(parsed.manifests[1].descriptor.digest, d2.digest);
+  EXPECT_EQ(parsed.manifests[1].descriptor.annotations.at(kContainerdNameAnnotation), "r/a:1");
+}
+
+TEST(LayoutSinkTest, ANonEmptyDirectoryThatIsNoLayoutIsRefusedUntouched) {
+  testing::ScratchDir scratch;
+  std::ofstream(scratch.dir / "precious.txt") << "keep";
+  EXPECT_THROW(LayoutSink((scratch.dir).string(), "r"), Error);
+  EXPECT_FALSE(fs::exists(scratch.dir / "oci-layout"));
+  EXPECT_FALSE(fs::exists(scratch.dir / "blobs"));
+}
+
+}  // namespace
+}  // namespace ocipush
