@@ -36,6 +36,8 @@ void add_transfer_options(cxxopts::Options& o) {
 cxxopts::Options pull_options() {
   cxxopts::Options o("oci-push pull", "Pull images from registries into one OCI layout, byte for byte.");
   o.positional_help("REF... DEST");
+  o.add_options()("since", "A delta: leave out the layers OLD-BUNDLE holds (manifests and configs are always written)",
+                  cxxopts::value<std::string>(), "OLD-BUNDLE");
   add_transfer_options(o);
   add_connection_options(o);
   o.parse_positional({"positional"});
@@ -117,6 +119,7 @@ int run_pull_command(int argc, const char* const* argv, std::ostream& out) {
   Common common = parse_common(r, p.jobs, p.platforms);
   p.dry_run = r.count("dry-run") > 0;
   p.referrers = r.count("referrers") > 0;
+  p.since = get_or<std::string>(r, "since", "");
   p.connection = parse_connection_options(r);
   read_stdin_password(p.connection, std::cin);
   return run_with_progress(common, out, "fetch",

@@ -47,7 +47,11 @@ int run_verify_command(int argc, const char* const* argv, std::ostream& out) {
   auto progress = make_progress(r.count("quiet") > 0, stderr);
   auto result = run_verify(words[0], jobs, *progress);
   out << "verified " << result.bundle << ": " << result.images << " images, " << result.blobs << " layers, "
-      << human_size(result.bytes) << ", every digest and size as the manifests say\n";
+      << human_size(result.bytes) << ", every digest and size as the manifests say"
+      << (result.left_to_older
+              ? "; " + std::to_string(result.left_to_older) + " layers left to the older bundle of a delta"
+              : "")
+      << "\n";
   return 0;
 }
 

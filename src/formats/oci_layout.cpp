@@ -1,5 +1,6 @@
 #include "oci_push/formats/oci_layout.h"
 
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -31,9 +32,24 @@ bool is_artifact(std::string_view manifest_bytes, const ImageManifest& manifest)
   return false;
 }
 
+// What a delta bundle leaves to the bundle it was made against: digest -> that bundle's name.
+std::map<Digest, std::string> omitted_layers(const BlobStore& store) {
+  std::map<Digest, std::string> out;
+  auto text = store.read_root_file(kDeltaFile, 4 << 20);
+  if (!text) return out;
+  auto j = parse_json_bounded(*text);
+  if (!j.is_object() || !j.contains("omitted") || !j["omitted"].is_array())
+    throw Error(store.name() + ": " + kDeltaFile + " is not {\"since\": ..., \"omitted\": [...]}");
+  const std::string since = j.contains("since") && j["since"].is_string() ? j["since"].get<std::string>() : "?";
+  for (const auto& d : j["omitted"])
+    if (auto digest = d.is_string() ? Digest::parse(d.get<std::string>()) : std::nullopt) out[*digest] = since;
+  return out;
+}
+
 class LayoutReader {
  public:
-  LayoutReader(std::shared_ptr<const BlobStore> store) : store_(std::move(store)), where_(store_->name()) {}
+  LayoutReader(std::shared_ptr<const BlobStore> store)
+      : store_(std::move(store)), where_(store_->name()), omitted_(omitted_layers(*store_)) {}
 
   Artifact load(const Descriptor& d, int depth) {
     const std::string what = describe(d);
@@ -133,6 +149,8 @@ class LayoutReader {
       layer.foreign = is_foreign_layer_media_type(ld.media_type);
       if (auto streamed = store_->streamed_blob(ld.digest)) {
         take_streamed_layer(layer, *streamed, where_ + ": blob " + ld.digest.str());
+      } else if (auto left = omitted_.find(ld.digest); left != omitted_.end() && !store_->has_blob(ld.digest)) {
+        layer.left_in = left->second;
       } else if (!layer.foreign || store_->has_blob(ld.digest)) {
         // A foreign layer need not be in the layout: it is never uploaded.
         layer.bytes = store_->open_blob(ld.digest, ld.size);
@@ -145,6 +163,7 @@ class LayoutReader {
 
   std::shared_ptr<const BlobStore> store_;
   std::string where_;
+  std::map<Digest, std::string> omitted_;
   std::set<Digest> visiting_;
 };
 

@@ -184,6 +184,11 @@ SavedImage TarBundle::saved_image(const std::string& name, std::string_view byte
   return saved;
 }
 
+void TarBundle::add_file(const std::string& name, std::string content) {
+  std::lock_guard lock(mutex_);
+  extra_files_.push_back({name, std::move(content)});
+}
+
 void TarBundle::finish() {
   std::lock_guard lock(mutex_);
   for (const auto& [digest, slot] : slots_)
@@ -194,8 +199,11 @@ void TarBundle::finish() {
     index = index_with_entry(index, descriptor, name);
     saved.push_back(saved_image(name, manifests_.at(descriptor.digest)));
   }
+  auto files = extra_files_;
+  files.push_back({"index.json", index});
+  files.push_back({"manifest.json", docker_save_manifest(saved)});
   std::string tail;
-  for (const auto& [file, content] : {std::pair{"index.json", index}, {"manifest.json", docker_save_manifest(saved)}}) {
+  for (const auto& [file, content] : files) {
     tail += tar_header(file, content.size()) + content;
     tail.resize(tail.size() + tar_padded(content.size()) - content.size(), '\0');
   }

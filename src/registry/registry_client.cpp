@@ -330,6 +330,11 @@ std::optional<FetchedManifest> RegistryClient::get_manifest(const std::string& r
   FetchedManifest m;
   m.body = std::move(response.body);
   m.digest = sha256_of(m.body);
+  // The registry's own word on the digest must agree with the bytes (a missing one is normal).
+  if (auto said = response.header("docker-content-digest");
+      said && said->starts_with("sha256:") && *said != m.digest.str())
+    throw Error("registry " + host_ + " served manifest " + repo + ":" + reference + " whose Docker-Content-Digest " +
+                *said + " is not the digest of its bytes (" + m.digest.str() + ")");
   m.media_type = response.header("content-type").value_or("");
   if (auto sep = m.media_type.find(';'); sep != std::string::npos) m.media_type.resize(sep);
   return m;

@@ -11,6 +11,9 @@ namespace ocipush {
 
 namespace {
 
+// The digest cache's key for blobs sent as their source stored them (not made by our codec).
+constexpr const char* kAsStored = "as stored";
+
 // Holds one of a semaphore's places for a scope (a compressing layer, a big blob on the wire).
 class Turn {
  public:
@@ -66,6 +69,7 @@ std::vector<Descriptor> LayerPusher::blobs_to_probe(const ProbedSink& to, const 
                                                     const KnownLayers& known) {
   std::vector<Descriptor> out{{"", image.config_digest, image.config.size(), {}, {}}};
   for (const auto& layer : image.layers) {
+    if (layer.left_in) out.push_back(*layer.descriptor);
     if (layer.foreign || !layer.bytes) continue;
     if (layer.stored_compression != LayerCompression::None) {
       if (layer.descriptor) out.push_back(*layer.descriptor);
@@ -90,6 +94,7 @@ BlobOutcome LayerPusher::push_layer(ProbedSink& to, const std::string& repo, con
     d.media_type = job.media_type;
     return push_remote(to, repo, layer, d);
   }
+  if (layer.left_in) return push_left_in(to, repo, job);
   if (!layer.bytes) throw Error(layer.name + " was read from a stream without being uploaded");
   context_.progress.start(job.progress_id, layer_label(job), layer.stored_size());
   if (auto mounted = mount_remote(to, repo, job)) return *mounted;
@@ -108,6 +113,24 @@ BlobOutcome LayerPusher::push_remote(ProbedSink& to, const std::string& repo, co
     throw Error("registry would not mount " + d.digest.str() + " from " + remote.repository + " into " + repo +
                 ", and a stream cannot be read twice: push this bundle from an uncompressed file");
   return {d, layer.diff_id, false, false};
+}
+
+// A delta bundle's layer left to the bundle it was made against: the sink must hold it already, in
+// this repository or (as the digest cache remembers pushing the old bundle) one it can be mounted from.
+BlobOutcome LayerPusher::push_left_in(ProbedSink& to, const std::string& repo, const LayerJob& job) {
+  const Layer& layer = job.image.layers[job.index];
+  Descriptor d = *layer.descriptor;
+  d.media_type = job.media_type;
+  std::string from;
+  if (auto cached = context_.cache ? context_.cache->lookup(layer.diff_id, kAsStored) : std::nullopt;
+      cached && cached->descriptor.digest == d.digest)
+    for (const auto& r : cached->repositories)
+      if (r.starts_with(to.sink().name() + "/")) from = r.substr(to.sink().name().size() + 1);
+  if (present_or_mounted(to, repo, d, from).empty())
+    throw Error(to.sink().name() + "/" + repo + " lacks blob " + d.digest.str() + ", which this delta bundle left to " +
+                *layer.left_in + " (it was in the old bundle): push that bundle first; nothing tagged");
+  context_.progress.event(layer_label(job) + ": in the old bundle " + *layer.left_in + ", the target has it");
+  return {d, layer.diff_id, true, false};
 }
 
 // A layer read from a registry: where the sink is that registry, mounted from its repository (or there
@@ -210,7 +233,10 @@ BlobOutcome LayerPusher::send_verbatim(ProbedSink& to, const std::string& repo, 
   uint64_t resumed = 0;
   const std::string label = "blob " + short_digest(d.digest);
   if (d.size <= kSmallBlobBytes) send_small(to, repo, label, produce, digests);
-  else resumed = send_replayable(to, repo, label, session_key(to, repo, layer, "as stored"), produce, digests, d);
+  else resumed = send_replayable(to, repo, label, session_key(to, repo, layer, kAsStored), produce, digests, d);
+  // Remembered apart from compressed forms (another key): a delta bundle's push finds it to mount.
+  if (context_.cache && !options_.dry_run && !layer.diff_id.hex.empty())
+    context_.cache->record(layer.diff_id, kAsStored, d, to.sink().name() + "/" + repo);
   return finish_sent(to, repo, job, d, resumed, options_.sent_word + " " + human_size(d.size) + " as it is");
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include <algorithm>
 #include <memory>
 #include <thread>
 
@@ -13,8 +14,10 @@
 #include "oci_push/formats/local_source.h"
 #include "oci_push/formats/tar_bundle.h"
 #include "oci_push/http/curl_http_client.h"
+#include "oci_push/io/file_writes.h"
 #include "oci_push/model/reference.h"
 #include "oci_push/registry/registry_sink.h"
+#include "oci_push/transfer/delta.h"
 #include "oci_push/transfer/pull.h"
 #include "oci_push/transfer/push_context.h"
 #include "oci_push/transfer/registry_source.h"
@@ -146,6 +149,75 @@ Platform host_platform() {
 
 }  // namespace
 
+namespace {
+
+// One pull: the jobs read from the registries, then moved into the destination.
+struct Pull {
+  const PullOptions& options;
+  Progress& progress;
+  PullDestination dest;
+  Ends& ends;
+  std::vector<PushJob> jobs;
+  std::optional<OldBundle> old;  // --since
+
+  void announce(const PushTarget& t) const {
+    progress.event(std::string(options.dry_run ? "planning pull of " : "pulling ") + t.name() + " into " + dest.path);
+  }
+  // A reference by digest alone has no tag: the bundle names it REGISTRY/REPO@DIGEST.
+  std::optional<std::pair<Descriptor, std::string>> digest_name(size_t i, const PushResult& r) const {
+    if (!jobs[i].target.tags.empty() || options.dry_run) return std::nullopt;
+    const auto& m = r.repositories[i].manifest;
+    return std::pair{Descriptor{m.media_type, m.digest, m.size, {}, {}}, jobs[i].target.name() + "@" + m.digest.str()};
+  }
+  std::unique_ptr<ImageSink> delta(std::unique_ptr<ImageSink> sink) const {
+    return old ? std::make_unique<DeltaSink>(std::move(sink), *old) : std::move(sink);
+  }
+  std::vector<Digest> left_to_old(const std::function<bool(const Digest&)>& held) const {
+    return old ? layers_left_to(*old, jobs, held) : std::vector<Digest>{};
+  }
+
+  PushResult into_layout(PushContext& context) {
+    auto result = push_to_sinks(
+        jobs,
+        [&](const PushTarget& t) {
+          announce(t);
+          return delta(std::make_unique<LayoutSink>(dest.path, t.registry, !options.dry_run));
+        },
+        context);
+    if (options.dry_run) return result;
+    LayoutSink layout(dest.path, "");
+    for (size_t i = 0; i < jobs.size(); ++i)
+      if (auto named = digest_name(i, result)) layout.name_manifest(named->first, named->second);
+    if (old)
+      replace_file(dest.path + "/" + kDeltaFile,
+                   delta_file(*old, left_to_old([&](const Digest& d) { return layout.blob_size("", d).has_value(); })));
+    return result;
+  }
+
+  PushResult into_tarball(PushContext& context, const Platform& platform) {
+    auto omitted = left_to_old([](const Digest&) { return false; });
+    std::vector<Descriptor> blobs;
+    for (const auto& job : jobs) collect_blobs(job.artifact, blobs);
+    std::erase_if(blobs, [&](const Descriptor& b) { return std::count(omitted.begin(), omitted.end(), b.digest) > 0; });
+    TarBundle bundle(dest.path, blobs, platform, !options.dry_run);
+    auto result = push_to_sinks(
+        jobs,
+        [&](const PushTarget& t) {
+          announce(t);
+          return delta(std::make_unique<TarBundleSink>(bundle, dest.path, t.registry));
+        },
+        context);
+    if (options.dry_run) return result;
+    for (size_t i = 0; i < jobs.size(); ++i)
+      if (auto named = digest_name(i, result)) bundle.name_manifest(named->first, named->second);
+    if (old) bundle.add_file(kDeltaFile, delta_file(*old, omitted));
+    bundle.finish();
+    return result;
+  }
+};
+
+}  // namespace
+
 PushResult run_pull(const PullOptions& options, Progress& progress, const HttpLogger& http_log) {
   return interruptible([&] {
     auto platforms = parse_platforms(options.platforms);
@@ -156,52 +228,19 @@ PushResult run_pull(const PullOptions& options, Progress& progress, const HttpLo
     if (layout) prepare_layout(dest.path, !options.dry_run);  // refused before anything is fetched
     else check_tarball_destination(dest.path);
     Ends ends(pull_push_options(options), progress, http_log);
+    Pull pull{options, progress, dest, ends, {}, std::nullopt};
+    if (!options.since.empty()) pull.old = read_old_bundle(options.since);
     struct stat st {};
     std::shared_ptr<const BlobStore> held;  // what the layout holds: configs are read from there
     if (layout && ::stat(dest.path.c_str(), &st) == 0) held = std::make_shared<DirectoryBlobStore>(dest.path);
-    std::vector<PushJob> jobs;
     for (const auto& ref : refs) {
       PushTarget target{ref.registry, ref.api_host(), ref.repository, {}, ref.digest};
       if (ref.tag || !ref.digest) target.tags.push_back(ref.tag.value_or("latest"));
-      ends.read(jobs, ends.connect(ref, Access::Pull), ref, platforms, target, options.referrers, held);
+      ends.read(pull.jobs, ends.connect(ref, Access::Pull), ref, platforms, target, options.referrers, held);
     }
     PushContext context{ends.push, ends.pool, progress, nullptr, stop_flag()};
-    auto announce = [&](const PushTarget& t) {
-      progress.event(std::string(options.dry_run ? "planning pull of " : "pulling ") + t.name() + " into " + dest.path);
-    };
-    // A reference by digest alone has no tag: the bundle names it REGISTRY/REPO@DIGEST.
-    auto digest_name = [&](size_t i, const PushResult& r) -> std::optional<std::pair<Descriptor, std::string>> {
-      if (!jobs[i].target.tags.empty() || options.dry_run) return std::nullopt;
-      const auto& m = r.repositories[i].manifest;
-      return std::pair{Descriptor{m.media_type, m.digest, m.size, {}, {}},
-                       jobs[i].target.name() + "@" + m.digest.str()};
-    };
-    if (layout) {
-      auto result = push_to_sinks(
-          jobs,
-          [&](const PushTarget& t) -> std::unique_ptr<ImageSink> {
-            announce(t);
-            return std::make_unique<LayoutSink>(dest.path, t.registry, !options.dry_run);
-          },
-          context);
-      for (size_t i = 0; i < jobs.size(); ++i)
-        if (auto named = digest_name(i, result)) LayoutSink(dest.path, "").name_manifest(named->first, named->second);
-      return result;
-    }
-    std::vector<Descriptor> blobs;
-    for (const auto& job : jobs) collect_blobs(job.artifact, blobs);
-    TarBundle bundle(dest.path, blobs, platforms.empty() ? host_platform() : platforms.front(), !options.dry_run);
-    auto result = push_to_sinks(
-        jobs,
-        [&](const PushTarget& t) -> std::unique_ptr<ImageSink> {
-          announce(t);
-          return std::make_unique<TarBundleSink>(bundle, dest.path, t.registry);
-        },
-        context);
-    for (size_t i = 0; i < jobs.size(); ++i)
-      if (auto named = digest_name(i, result)) bundle.name_manifest(named->first, named->second);
-    if (!options.dry_run) bundle.finish();
-    return result;
+    return layout ? pull.into_layout(context)
+                  : pull.into_tarball(context, platforms.empty() ? host_platform() : platforms.front());
   });
 }
 

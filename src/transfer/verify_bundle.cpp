@@ -19,15 +19,16 @@ struct LayerToCheck {
   std::string image;  // "manifest sha256:..." or the config's name, for the message
 };
 
-void collect(const Artifact& artifact, std::map<std::string, LayerToCheck>& layers, size_t& images) {
+void collect(const Artifact& artifact, std::map<std::string, LayerToCheck>& layers, VerifyResult& result) {
   if (artifact.index) {
-    for (const auto& child : artifact.index->children) collect(child, layers, images);
+    for (const auto& child : artifact.index->children) collect(child, layers, result);
     return;
   }
-  ++images;
+  ++result.images;
   const Image& image = *artifact.image;
   const std::string what = image.manifest ? "manifest " + image.manifest_digest.str() : image.config_name;
   for (const auto& layer : image.layers) {
+    result.left_to_older += layer.left_in ? 1 : 0;
     if (!layer.bytes) continue;  // a foreign layer the bundle need not hold, or a stream checked as it passed
     std::string key = layer.descriptor ? layer.descriptor->digest.str() : layer.bytes->name();
     layers.emplace(key, LayerToCheck{&layer, what});
@@ -59,7 +60,7 @@ VerifyResult run_verify(const std::string& bundle, unsigned jobs, Progress& prog
   VerifyResult result;
   result.bundle = bundle;
   std::map<std::string, LayerToCheck> layers;
-  for (const auto& artifact : source.artifacts) collect(artifact, layers, result.images);
+  for (const auto& artifact : source.artifacts) collect(artifact, layers, result);
   std::vector<const LayerToCheck*> order;
   for (const auto& [key, check] : layers) {
     order.push_back(&check);

@@ -10,6 +10,9 @@ namespace ocipush {
 
 inline constexpr size_t kMaxManifestBytes = 4 << 20;  // the distribution spec's limit
 inline constexpr int kMaxIndexDepth = 8;
+// A delta bundle's list of the layers it leaves to an older bundle: {"since": NAME, "omitted": [DIGEST...]}.
+inline constexpr const char* kDeltaFile = "oci-push-delta.json";
+
 // How index.json names an image: skopeo's and umoci's tag (or a whole reference), and containerd's name.
 inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
 inline constexpr const char* kContainerdNameAnnotation = "io.containerd.image.name";

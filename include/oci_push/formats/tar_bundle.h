@@ -43,6 +43,8 @@ class TarBundle {
   void put_manifest(std::string_view media_type, std::string_view bytes, const std::string& name);
   // Names a manifest stored before (by digest) in index.json and manifest.json.
   void name_manifest(const Descriptor& manifest, const std::string& name);
+  // One more small file at the archive's root (written by finish()).
+  void add_file(const std::string& name, std::string content);
   // index.json, manifest.json and the end of the archive; then DEST.partial becomes DEST.
   void finish();
 
@@ -70,6 +72,7 @@ class TarBundle {
   std::set<Digest> complete_;
   std::map<Digest, std::string> manifests_;                // bytes of the manifests stored, for manifest.json
   std::vector<std::pair<Descriptor, std::string>> names_;  // index.json entries, in order
+  std::vector<std::pair<std::string, std::string>> extra_files_;
 };
 
 // One job's view of a TarBundle as an ImageSink: names are "REGISTRY/REPOSITORY:TAG".

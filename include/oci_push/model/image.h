@@ -36,6 +36,9 @@ struct Layer {
   // As the source's manifest lists it (OCI sources): the bytes must have this digest and size.
   std::optional<Descriptor> descriptor;
   bool foreign = false;  // non-distributable: listed in the manifest, never uploaded
+  // A delta bundle's layer (pull --since) left out because the bundle named here holds it: the target
+  // must have it already.
+  std::optional<std::string> left_in;
   uint64_t stored_size() const { return bytes ? bytes->size() : stream_size; }
 };
 

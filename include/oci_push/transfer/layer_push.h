@@ -47,6 +47,7 @@ class LayerPusher {
 
   BlobOutcome push_remote(ProbedSink& to, const std::string& repo, const Layer& layer, Descriptor d);
   std::optional<BlobOutcome> mount_remote(ProbedSink& to, const std::string& repo, const LayerJob& job);
+  BlobOutcome push_left_in(ProbedSink& to, const std::string& repo, const LayerJob& job);
   BlobOutcome push_stored_compressed(ProbedSink& to, const std::string& repo, const LayerJob& job,
                                      const ProgressCallback& on_progress);
   std::optional<BlobOutcome> reuse(ProbedSink& to, const std::string& repo, const LayerJob& job,

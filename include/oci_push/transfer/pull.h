@@ -16,6 +16,7 @@ struct PullOptions {
   std::string destination;              // see parse_pull_destination
   std::vector<std::string> platforms;   // --platform (repeatable): keep only these of an index
   bool referrers = false;               // --referrers: signatures, SBOMs, attestations too
+  std::string since;                    // --since OLD-BUNDLE: leave out the layers it holds
   ConnectionOptions connection;
   unsigned jobs = 4;
   unsigned threads = 0;
@@ -39,6 +40,7 @@ struct VerifyResult {
   std::string bundle;
   size_t images = 0;
   size_t blobs = 0;
+  size_t left_to_older = 0;  // layers a delta bundle leaves to the bundle it was made against
   uint64_t bytes = 0;
 };
 

@@ -47,6 +47,15 @@ class FakeHttpClient : public HttpClient {
     if (script_.empty()) throw Error("unexpected request " + request.method + " " + request.url);
     auto response = script_.front();
     script_.pop_front();
+    return streamed(request, std::move(response));
+  }
+
+  // A 2xx body goes to the request's body_writer, as libcurl hands it over.
+  static HttpResponse streamed(const HttpRequest& request, HttpResponse response) {
+    if (!request.body_writer || response.status < 200 || response.status >= 300) return response;
+    std::string body = std::move(response.body);
+    response.body.clear();
+    if (!body.empty()) request.body_writer(response, body);
     return response;
   }
 

@@ -114,6 +114,58 @@ TEST(RegistryClient, RedirectToAnotherHostDropsCredentials) {
   EXPECT_EQ(http.requests[2].header("Authorization"), "<none>");
 }
 
+std::string read_blob(RegistryClient& client, uint64_t offset) {
+  std::string got;
+  client.read_blob("app", kDigest, offset, [&](std::string_view d) { got.append(d); });
+  return got;
+}
+
+TEST(RegistryClient, ARangedBlobGetFollowsARedirectWithItsRangeAndWithoutCredentials) {
+  FakeHttpClient http;
+  http.answer(401, {{"www-authenticate", R"(Basic realm="reg")"}});
+  http.answer(307, {{"location", "https://storage.example/blob?X-Amz-Signature=abc"}});
+  http.answer(206, {{"content-range", "bytes 5-9/10"}}, "56789");
+  RegistryOptions options;
+  options.credentials = Credentials{"user", "secret", ""};
+  RegistryClient client(http, "reg.example", options);
+  client.ping();
+  EXPECT_EQ(read_blob(client, 5), "56789");
+  EXPECT_EQ(http.requests[1].header("Range"), "bytes=5-");
+  EXPECT_NE(http.requests[1].header("Authorization"), "<none>");
+  EXPECT_EQ(http.requests[2].header("Range"), "bytes=5-");
+  EXPECT_EQ(http.requests[2].header("Authorization"), "<none>");
+}
+
+TEST(RegistryClient, AWholeBlobAnsweredToARangeHasItsFirstBytesDropped) {
+  FakeHttpClient http;
+  http.answer(200);
+  http.answer(200, {}, "0123456789");
+  RegistryClient client(http, "reg.example", {});
+  client.ping();
+  EXPECT_EQ(read_blob(client, 5), "56789");
+}
+
+TEST(RegistryClient, APartialAnswerFromElsewhereThanAskedIsRefused) {
+  FakeHttpClient http;
+  http.answer(200);
+  http.answer(206, {{"content-range", "bytes 0-9/10"}}, "0123456789");
+  RegistryClient client(http, "reg.example", {});
+  client.ping();
+  EXPECT_THROW(read_blob(client, 5), Error);
+}
+
+TEST(RegistryClient, AManifestWhoseDockerContentDigestDisagreesIsRefused) {
+  FakeHttpClient http;
+  http.answer(200);
+  http.answer(200,
+              {{"content-type", "application/vnd.oci.image.manifest.v1+json"},
+               {"docker-content-digest", sha256_of("other").str()}},
+              "{}");
+  RegistryClient client(http, "reg.example", {});
+  client.ping();
+  EXPECT_THROW(client.get_manifest("app", "1"), Error);
+}
+
 TEST(RegistryClient, RedirectToNonHttpIsRefused) {
   FakeHttpClient http;
   http.answer(200);
