@@ -46,8 +46,10 @@ cxxopts::Options pull_options() {
 
 cxxopts::Options copy_options() {
   cxxopts::Options o("oci-push copy", "Copy an image (every platform) from one registry to another, byte for byte.");
-  o.positional_help("SRC DST");
-  o.add_options()("t,tag", "Also tag the copy TAG (repeatable)", cxxopts::value<std::vector<std::string>>(), "TAG");
+  o.positional_help("SRC DST | --from-file LIST");
+  o.add_options()("t,tag", "Also tag the copy TAG (repeatable)", cxxopts::value<std::vector<std::string>>(), "TAG")(
+      "from-file", "Copy every \"SRC DST\" pair of LIST (one a line); pairs whose DST has SRC's digest are skipped",
+      cxxopts::value<std::string>(), "LIST");
   add_transfer_options(o);
   add_connection_options(o);
   o.parse_positional({"positional"});
@@ -73,6 +75,9 @@ const char* kCopyFooter = R"(
 SRC    REGISTRY/REPO[:TAG][@DIGEST]. DST  REGISTRY/REPO[:TAG] (without a tag: SRC's).
 Blobs are mounted when SRC and DST are one registry, skipped when DST has them, else streamed from the
 GET into the upload (nothing on disk). Output as push's.
+--from-file LIST: one "SRC DST" pair a line (# comments); a pair whose DST tag already has SRC's digest
+is skipped after a HEAD on each (no GET: rate limits count GETs); pairs into different repositories are
+copied at once (-j of them).
 )";
 
 struct Common {
@@ -133,11 +138,15 @@ int run_copy_command(int argc, const char* const* argv, std::ostream& out) {
   const auto& r = *parsed;
   CopyOptions c;
   auto words = positional_words(r);
-  if (words.size() != 2) throw UsageError("copy takes SRC DST (see oci-push copy --help)");
-  c.source = words[0];
-  c.target = words[1];
-  parse_reference(c.source);
-  parse_reference(c.target);
+  c.from_file = get_or<std::string>(r, "from-file", "");
+  if (!c.from_file.empty() && !words.empty()) throw UsageError("copy takes SRC DST or --from-file LIST, not both");
+  if (c.from_file.empty() && words.size() != 2) throw UsageError("copy takes SRC DST (see oci-push copy --help)");
+  if (c.from_file.empty()) {
+    c.source = words[0];
+    c.target = words[1];
+    parse_reference(c.source);
+    parse_reference(c.target);
+  }
   Common common = parse_common(r, c.jobs, c.platforms);
   c.extra_tags = get_or<std::vector<std::string>>(r, "tag", {});
   for (const auto& t : c.extra_tags)

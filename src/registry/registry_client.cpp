@@ -304,6 +304,15 @@ std::optional<std::string> RegistryClient::put_manifest(const std::string& repo,
   return response.header("docker-content-digest");
 }
 
+std::optional<Digest> RegistryClient::head_manifest(const std::string& repo, const std::string& reference) {
+  auto response =
+      send({"HEAD", base_url_ + "/v2/" + repo + "/manifests/" + reference, {{"Accept", kManifestAccept}}, {}, 0}, repo);
+  if (response.status == 404) return std::nullopt;
+  if (response.status != 200) fail("HEAD manifest " + repo + ":" + reference, response);
+  auto said = response.header("docker-content-digest");
+  return said ? Digest::parse(*said) : std::nullopt;
+}
+
 std::optional<FetchedManifest> RegistryClient::get_referrers(const std::string& repo, const Digest& digest) {
   auto response = send({"GET",
                         base_url_ + "/v2/" + repo + "/referrers/" + digest.str(),

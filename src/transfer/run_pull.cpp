@@ -1,5 +1,5 @@
-// `oci-push pull` and `copy` over real ends: registries read through RegistryStore, written to a
-// LayoutSink or a RegistrySink, the transfer itself push_to_sinks'.
+// `oci-push pull` over real ends: registries read through RegistryStore, written to a LayoutSink or a
+// TarBundle, the transfer itself push_to_sinks'.
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
@@ -20,7 +20,7 @@
 #include "oci_push/transfer/delta.h"
 #include "oci_push/transfer/pull.h"
 #include "oci_push/transfer/push_context.h"
-#include "oci_push/transfer/registry_source.h"
+#include "oci_push/transfer/registry_ends.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/quoted.h"
 #include "oci_push/util/stop.h"
@@ -28,62 +28,6 @@
 namespace ocipush {
 
 namespace {
-
-std::vector<Platform> parse_platforms(const std::vector<std::string>& texts) {
-  std::vector<Platform> out;
-  for (const auto& t : texts) out.push_back(Platform::parse(t));
-  return out;
-}
-
-// What the real ends of a pull or copy share: the pool, libcurl, and how a registry is reached.
-struct Ends {
-  PushOptions push;
-  ThreadPool pool;
-  CurlHttpClient http;
-  Progress& progress;
-
-  Ends(PushOptions options, Progress& progress, const HttpLogger& http_log)
-      : push(std::move(options)),
-        pool(push.threads ? push.threads : std::max(1u, std::thread::hardware_concurrency())),
-        http(push.connection.tls, http_log, push.connection.timeouts, &stop_flag()),
-        progress(progress) {}
-
-  std::unique_ptr<RegistryClient> connect(const Reference& ref, Access access) {
-    return connect_registry(push.connection, http, ref.registry, ref.api_host(), ref.repository, access,
-                            [this](const std::string& line) { progress.event(line); });
-  }
-
-  // The source's artifact, said when --platform changed its digest.
-  // The source's artifact as a job to `target`, then (with `referrers`) a job per referrer, to the same
-  // repository under its tag. Says when --platform changed the digest.
-  void read(std::vector<PushJob>& jobs, std::shared_ptr<RegistryClient> client, const Reference& ref,
-            const std::vector<Platform>& platforms, const PushTarget& target, bool referrers,
-            std::shared_ptr<const BlobStore> local = nullptr) {
-    auto read = read_registry_artifact(client, ref, platforms, std::move(local), referrers);
-    if (read.narrowed_from)
-      progress.event(ref.str() + ": index narrowed to the platforms asked; its digest is now " +
-                     read.artifact.index->digest.str() + " (was " + read.narrowed_from->str() +
-                     "), so the index pushed back from this bundle has the new digest");
-    jobs.push_back({read.artifact, target});
-    for (auto& r : read.referrers) {
-      progress.event(ref.str() + ": referrer " + r.tag);
-      PushTarget t{target.registry, target.api_host, target.repository, {r.tag}, std::nullopt};
-      jobs.push_back({std::move(r.artifact), std::move(t)});
-    }
-  }
-};
-
-template <typename Run>
-PushResult interruptible(Run run) {
-  try {
-    return run();
-  } catch (const Interrupted&) {
-    throw;
-  } catch (const Error&) {
-    if (stop_was_signalled()) throw Interrupted();
-    throw;
-  }
-}
 
 PushOptions pull_push_options(const PullOptions& options) {
   PushOptions p;
@@ -241,39 +185,6 @@ PushResult run_pull(const PullOptions& options, Progress& progress, const HttpLo
     PushContext context{ends.push, ends.pool, progress, nullptr, stop_flag()};
     return layout ? pull.into_layout(context)
                   : pull.into_tarball(context, platforms.empty() ? host_platform() : platforms.front());
-  });
-}
-
-PushResult run_copy(const CopyOptions& options, Progress& progress, const HttpLogger& http_log) {
-  return interruptible([&] {
-    auto platforms = parse_platforms(options.platforms);
-    Reference src = parse_reference(options.source);
-    Reference dst = parse_reference(options.target);
-    if (dst.digest) throw UsageError("copy's TARGET takes a tag, not a digest: " + in_quotes(options.target));
-    PushOptions p;
-    p.connection = options.connection;
-    p.jobs = options.jobs;
-    p.chunk_size = options.chunk_size;
-    p.use_cache = false;
-    p.dry_run = options.dry_run;
-    p.sent_word = "copied";
-    Ends ends(std::move(p), progress, http_log);
-    PushTarget target{dst.registry, dst.api_host(), dst.repository, {}, src.digest};
-    if (dst.tag) target.tags.push_back(*dst.tag);
-    else if (src.tag || !src.digest) target.tags.push_back(src.tag.value_or("latest"));
-    for (const auto& t : options.extra_tags)
-      if (std::find(target.tags.begin(), target.tags.end(), t) == target.tags.end()) target.tags.push_back(t);
-    std::vector<PushJob> jobs;
-    ends.read(jobs, ends.connect(src, Access::Pull), src, platforms, target, options.referrers);
-    PushContext context{ends.push, ends.pool, progress, nullptr, stop_flag()};
-    return push_to_sinks(
-        jobs,
-        [&](const PushTarget& t) -> std::unique_ptr<ImageSink> {
-          auto client = ends.connect(dst, options.dry_run ? Access::Pull : Access::Push);
-          progress.event("copying " + src.str() + " to " + t.name() + " (" + client->base_url() + ")");
-          return std::make_unique<RegistrySink>(std::move(client), options.chunk_size);
-        },
-        context);
   });
 }
 

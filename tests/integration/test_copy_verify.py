@@ -42,6 +42,35 @@ class CopyTest(PullTestCase):
         self.verify_index(reg_b, "mirror/app", "2", self.idx, same_bytes=True)
         self.assertEqual(sorted(self.tags(reg_b, "mirror/app")), ["2", "extra"])
 
+    def test_copy_from_file_skips_what_is_there_after_heads(self):
+        path, lay = self.built("single", single_layout)
+        solo = self.seed(self.reg_a, path, "1.0", "solo:1")
+        reg_b = self.start_registry()
+        self.assertExit(self.oci_push("copy", "--plain-http", solo, f"{reg_b.host}/solo:1"), 0)
+        listing = os.path.join(self.tmp, "mirror.list")
+        with open(listing, "w") as f:
+            f.write(f"# a mirror's list\n{solo} {reg_b.host}/solo:1\n\n{self.src} {reg_b.host}/mirror/app:2\n")
+        mark_a, mark_b = self.reg_a.mark(), reg_b.mark()
+        res = self.oci_push("copy", "--plain-http", "--from-file", listing)
+        self.assertExit(res, 0)
+        solo_writes = [r for r in reg_b.requests(mark_b) if r.method != "HEAD" and r.path.startswith("/v2/solo/")]
+        self.assertEqual(solo_writes, [], "the pair DST already had was read or written again")
+        self.assertEqual(self.registry_raw(f"{reg_b.host}/mirror/app:2"), self.registry_raw(self.src))
+        self.assertEqual(self.registry_raw(f"{reg_b.host}/solo:1"), lay.only.manifest_bytes)
+        solo_gets = [r for r in self.reg_a.requests(mark_a) if r.method == "GET" and r.path.startswith("/v2/solo/")]
+        self.assertEqual(solo_gets, [], "the pair DST already had was read with GETs")
+        heads = [r for r in self.reg_a.requests(mark_a) if r.method == "HEAD" and r.path == "/v2/solo/manifests/1"]
+        self.assertEqual(len(heads), 1, self.reg_a.describe_requests(mark_a))
+        self.assertEqual(len(res.stdout.splitlines()), 2, res.describe())
+
+    def test_copy_list_with_a_bad_line_is_one_usage_error(self):
+        listing = os.path.join(self.tmp, "bad.list")
+        with open(listing, "w") as f:
+            f.write(f"{self.src} 127.0.0.1:1/x:1\njust-one-word\n")
+        res = self.oci_push("copy", "--plain-http", "--from-file", listing)
+        self.assertExit(res, 2)
+        self.assertIn("bad.list:2", self.error_line(res))
+
     def test_copy_single_image(self):
         path, lay = self.built("single", single_layout)
         src = self.seed(self.reg_a, path, "1.0", "solo:1")

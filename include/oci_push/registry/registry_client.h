@@ -98,6 +98,9 @@ class RegistryClient {
                                           std::string_view media_type, std::string_view body);
   // GET /manifests/<reference>; nullopt on 404. Accepts image manifests, indexes and lists.
   std::optional<FetchedManifest> get_manifest(const std::string& repo, const std::string& reference);
+  // HEAD /manifests/<reference>: the digest the registry reports (Docker-Content-Digest); nullopt on 404
+  // or when it reports none. No GET: registries' rate limits count GETs.
+  std::optional<Digest> head_manifest(const std::string& repo, const std::string& reference);
   // GET /v2/<repo>/referrers/<digest> (OCI 1.1): the index of what refers to the manifest; nullopt where
   // the registry has no referrers API (404, 405, 400), as distribution 2.8. The first page only.
   std::optional<FetchedManifest> get_referrers(const std::string& repo, const Digest& digest);

@@ -24,8 +24,9 @@ struct PullOptions {
 };
 
 struct CopyOptions {
-  std::string source;  // REGISTRY/REPO[:TAG][@DIGEST]
-  std::string target;  // REGISTRY/REPO[:TAG]; without a tag, the source's
+  std::string source;     // REGISTRY/REPO[:TAG][@DIGEST]
+  std::string target;     // REGISTRY/REPO[:TAG]; without a tag, the source's
+  std::string from_file;  // --from-file LIST: "SRC DST" pairs, one a line, instead of source and target
   std::vector<std::string> extra_tags;
   std::vector<std::string> platforms;
   bool referrers = false;
@@ -57,8 +58,18 @@ PullDestination parse_pull_destination(const std::string& destination);
 // the layout holds is not fetched again; a half-written one is continued with Range.
 PushResult run_pull(const PullOptions& options, Progress& progress, const HttpLogger& http_log);
 // SOURCE's manifest (every platform) into TARGET byte for byte: blobs mounted within one registry,
-// skipped where TARGET has them, else streamed from the GET into the upload.
+// skipped where TARGET has them, else streamed from the GET into the upload. With from_file, every pair
+// of the list: those whose TARGET already has SOURCE's digest skipped after two HEADs (no GET), the
+// others copied, pairs to different repositories at once (`jobs` of them).
 PushResult run_copy(const CopyOptions& options, Progress& progress, const HttpLogger& http_log);
+
+struct CopyPair {
+  std::string source;
+  std::string target;
+};
+// Pure: "SRC DST" a line; blank lines and lines starting with '#' skipped. Error naming `where` and the
+// line for anything else.
+std::vector<CopyPair> parse_copy_list(std::string_view text, const std::string& where);
 // Every manifest, index, config and layer a bundle reaches, digest and size; Error naming the first
 // that is missing, short or wrong.
 VerifyResult run_verify(const std::string& bundle, unsigned jobs, Progress& progress);

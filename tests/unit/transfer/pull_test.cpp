@@ -9,6 +9,7 @@
 #include "oci_push/formats/layout_sink.h"
 #include "oci_push/io/file_source.h"
 #include "oci_push/model/reference.h"
+#include "oci_push/transfer/pull.h"
 #include "oci_push/transfer/registry_source.h"
 #include "transfer/http_push_run.h"
 #include "transfer/test_images.h"
@@ -173,6 +174,23 @@ TEST(Pull, AMissingTagIsOneErrorNamingIt) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("app:nope"), std::string::npos) << e.what();
   }
+}
+
+TEST(CopyList, PairsAreReadCommentsSkippedAndABadLineNamed) {
+  auto pairs =
+      parse_copy_list("# mirror\n\nr:5000/a:1  m:5000/a:1\n  r:5000/b@sha256:" + std::string(64, 'a') + " m:5000/b:2\n",
+                      "list");
+  ASSERT_EQ(pairs.size(), 2u);
+  EXPECT_EQ(pairs[0].source, "r:5000/a:1");
+  EXPECT_EQ(pairs[1].target, "m:5000/b:2");
+  try {
+    parse_copy_list("r:5000/a:1 m:5000/a:1\nr:5000/a:1\n", "list");
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("list:2"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_copy_list("# nothing\n", "list"), UsageError);
+  EXPECT_THROW(parse_copy_list("r:5000/A:1 m:5000/a:1\n", "list"), UsageError);  // not a reference
 }
 
 TEST(LayoutIndex, AnEntryIsAddedOrReplacedByNameAndOthersKept) {

@@ -1,0 +1,75 @@
+// What the real ends of a pull or a copy share: the compression pool (unused but for its threads),
+// libcurl, how a registry is reached and read into jobs; --platform parsing; Interrupted after a signal.
+#pragma once
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "oci_push/formats/blob_store.h"
+#include "oci_push/http/curl_http_client.h"
+#include "oci_push/model/reference.h"
+#include "oci_push/transfer/push.h"
+#include "oci_push/transfer/registry_source.h"
+#include "oci_push/util/error.h"
+#include "oci_push/util/stop.h"
+#include "oci_push/util/thread_pool.h"
+
+namespace ocipush {
+
+inline std::vector<Platform> parse_platforms(const std::vector<std::string>& texts) {
+  std::vector<Platform> out;
+  for (const auto& t : texts) out.push_back(Platform::parse(t));
+  return out;
+}
+
+// What the real ends of a pull or copy share: the pool, libcurl, and how a registry is reached.
+struct Ends {
+  PushOptions push;
+  ThreadPool pool;
+  CurlHttpClient http;
+  Progress& progress;
+
+  Ends(PushOptions options, Progress& progress, const HttpLogger& http_log)
+      : push(std::move(options)),
+        pool(push.threads ? push.threads : std::max(1u, std::thread::hardware_concurrency())),
+        http(push.connection.tls, http_log, push.connection.timeouts, &stop_flag()),
+        progress(progress) {}
+
+  std::unique_ptr<RegistryClient> connect(const Reference& ref, Access access) {
+    return connect_registry(push.connection, http, ref.registry, ref.api_host(), ref.repository, access,
+                            [this](const std::string& line) { progress.event(line); });
+  }
+
+  // The source's artifact as a job to `target`, then (with `referrers`) a job per referrer, to the same
+  // repository under its tag. Says when --platform changed the digest.
+  void read(std::vector<PushJob>& jobs, std::shared_ptr<RegistryClient> client, const Reference& ref,
+            const std::vector<Platform>& platforms, const PushTarget& target, bool referrers,
+            std::shared_ptr<const BlobStore> local = nullptr) {
+    auto read = read_registry_artifact(client, ref, platforms, std::move(local), referrers);
+    if (read.narrowed_from)
+      progress.event(ref.str() + ": index narrowed to the platforms asked; its digest is now " +
+                     read.artifact.index->digest.str() + " (was " + read.narrowed_from->str() +
+                     "), so the index pushed back from this bundle has the new digest");
+    jobs.push_back({read.artifact, target});
+    for (auto& r : read.referrers) {
+      progress.event(ref.str() + ": referrer " + r.tag);
+      PushTarget t{target.registry, target.api_host, target.repository, {r.tag}, std::nullopt};
+      jobs.push_back({std::move(r.artifact), std::move(t)});
+    }
+  }
+};
+
+template <typename Run>
+auto interruptible(Run run) {
+  try {
+    return run();
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const Error&) {
+    if (stop_was_signalled()) throw Interrupted();
+    throw;
+  }
+}
+
+}  // namespace ocipush
