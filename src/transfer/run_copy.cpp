@@ -16,13 +16,8 @@ namespace ocipush {
 namespace {
 
 PushOptions copy_push_options(const CopyOptions& options) {
-  PushOptions p;
-  p.connection = options.connection;
-  p.jobs = options.jobs;
+  PushOptions p = remote_push_options(options.connection, options.jobs, options.dry_run, "copied");
   p.chunk_size = options.chunk_size;
-  p.use_cache = false;
-  p.dry_run = options.dry_run;
-  p.sent_word = "copied";
   return p;
 }
 

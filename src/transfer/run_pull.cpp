@@ -30,13 +30,9 @@ namespace ocipush {
 namespace {
 
 PushOptions pull_push_options(const PullOptions& options) {
-  PushOptions p;
-  p.connection = options.connection;
-  p.jobs = options.jobs;
+  // A half-written blob is found by its name in the layout: no cache of sessions.
+  PushOptions p = remote_push_options(options.connection, options.jobs, options.dry_run, "fetched");
   p.threads = options.threads;
-  p.use_cache = false;  // a half-written blob is found by its name in the layout
-  p.dry_run = options.dry_run;
-  p.sent_word = "fetched";
   return p;
 }
 

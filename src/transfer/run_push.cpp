@@ -52,7 +52,7 @@ SourceContents open_stream(const SourceSpec& spec, const PushOptions& options, P
 }  // namespace
 
 PushResult run_push(const PushOptions& options, Progress& progress, const HttpLogger& http_log) {
-  try {
+  return interruptible([&] {
     if (options.platform) Platform::parse(*options.platform);  // a usage error before any work
     SourceSpec spec = parse_source_spec(options.source);
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -85,12 +85,7 @@ PushResult run_push(const PushOptions& options, Progress& progress, const HttpLo
           return sink;
         },
         context);
-  } catch (const Interrupted&) {
-    throw;
-  } catch (const Error&) {
-    if (stop_was_signalled()) throw Interrupted();
-    throw;
-  }
+  });
 }
 
 }  // namespace ocipush

@@ -33,7 +33,6 @@ struct CopyOptions {
   ConnectionOptions connection;
   unsigned jobs = 4;
   uint64_t chunk_size = kDefaultChunkSize;
-  bool use_cache = true;
   bool dry_run = false;
 };
 

@@ -17,6 +17,19 @@
 
 namespace ocipush {
 
+// The PushOptions a pull or copy runs push_to_sinks with: no local cache (nothing is compressed), its
+// connection, width and dry run, and how progress says a blob moved.
+inline PushOptions remote_push_options(const ConnectionOptions& connection, unsigned jobs, bool dry_run,
+                                       const std::string& sent_word) {
+  PushOptions p;
+  p.connection = connection;
+  p.jobs = jobs;
+  p.use_cache = false;
+  p.dry_run = dry_run;
+  p.sent_word = sent_word;
+  return p;
+}
+
 inline std::vector<Platform> parse_platforms(const std::vector<std::string>& texts) {
   std::vector<Platform> out;
   for (const auto& t : texts) out.push_back(Platform::parse(t));
@@ -59,17 +72,5 @@ struct Ends {
     }
   }
 };
-
-template <typename Run>
-auto interruptible(Run run) {
-  try {
-    return run();
-  } catch (const Interrupted&) {
-    throw;
-  } catch (const Error&) {
-    if (stop_was_signalled()) throw Interrupted();
-    throw;
-  }
-}
 
 }  // namespace ocipush

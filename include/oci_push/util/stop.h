@@ -3,6 +3,8 @@
 #pragma once
 #include <atomic>
 
+#include "oci_push/util/error.h"
+
 namespace ocipush {
 
 // From a signal handler (only stores to lock-free atomics).
@@ -11,5 +13,18 @@ std::atomic<bool>& stop_flag() noexcept;
 inline bool stop_requested() noexcept { return stop_flag().load(); }
 // Whether the stop came from a signal: then the run ends as Interrupted, whatever failed on the way.
 bool stop_was_signalled() noexcept;
+
+// Runs `run`; an Error after a signal becomes Interrupted (what failed was the stop's doing).
+template <typename Run>
+auto interruptible(Run run) {
+  try {
+    return run();
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const Error&) {
+    if (stop_was_signalled()) throw Interrupted();
+    throw;
+  }
+}
 
 }  // namespace ocipush
