@@ -86,9 +86,11 @@ class PullBench(Bench):
         or for copy the destination registry's address)."""
         kind = case.removeprefix("link-")
         if tool in self.binaries:
+            # The proxy is on loopback, where oci-push reads one stream per blob unless told otherwise.
+            ranges = ["--ranges", str(self.args.ranges)] if self.args.ranges and case.startswith("link-") else []
             if kind == "copy":
-                return [self.binaries[tool], "copy", "-q", "--plain-http", f"{src}/{REF}", f"{dest}/{REF}"]
-            return [self.binaries[tool], "pull", "-q", "--plain-http", f"{src}/{REF}", dest]
+                return [self.binaries[tool], "copy", "-q", "--plain-http", *ranges, f"{src}/{REF}", f"{dest}/{REF}"]
+            return [self.binaries[tool], "pull", "-q", "--plain-http", *ranges, f"{src}/{REF}", dest]
         if kind == "copy":
             return [SKOPEO, "copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false",
                     f"docker://{src}/{REF}", f"docker://{dest}/{REF}"]
@@ -230,7 +232,11 @@ def parse_args() -> tuple[argparse.Namespace, list[str]]:
     ap.add_argument("--out", help="write every run's figures as JSON here")
     ap.add_argument("--link-delay-ms", type=float, default=20, help="link cases: one-way delay (default 20)")
     ap.add_argument("--link-rate-mb-s", type=float, default=100, help="link cases: MB/s each direction (default 100)")
-    ap.set_defaults(link_queue_kb=2048, link_window_kb=0, link_handshake=False)  # what Bench.link_proxy reads
+    ap.add_argument("--ranges", type=int, default=0,
+                    help="link cases: oci-push --ranges N (parallel ranges of a big blob; 0: its loopback default)")
+    ap.add_argument("--link-window-kb", type=int, default=0,
+                    help="link cases: a TCP window per connection (KiB; 0: none), which caps one stream at W / RTT")
+    ap.set_defaults(link_queue_kb=2048, link_handshake=False)  # what Bench.link_proxy reads
     args = ap.parse_args()
     cases = []
     for c in (c.strip() for c in args.cases.split(",")):

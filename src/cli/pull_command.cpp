@@ -24,6 +24,7 @@ void add_transfer_options(cxxopts::Options& o) {
     ("platform", "Keep only this platform of an index (repeatable); the index then gets another digest", cxxopts::value<std::vector<std::string>>(), "OS/ARCH[/VARIANT]")
     ("referrers", "Also what refers to each manifest: signatures, SBOMs, attestations (OCI referrers, the sha256-HEX tag, cosign's .sig/.att/.sbom tags)")
     ("j,jobs", "Blobs in flight at once (default 4)", cxxopts::value<unsigned>(), "N")
+    ("ranges", "Parallel ranged GETs for one big blob (default 4 across a network, 1 on loopback)", cxxopts::value<unsigned>(), "N")
     ("json", "Print a JSON summary on stdout")
     ("q,quiet", "No progress on stderr")
     ("v,verbose", "Show HTTP requests on stderr (secrets redacted)")
@@ -86,7 +87,12 @@ struct Common {
   bool verbose = false;
 };
 
-Common parse_common(const cxxopts::ParseResult& r, unsigned& jobs, std::vector<std::string>& platforms) {
+Common parse_common(const cxxopts::ParseResult& r, unsigned& jobs, std::vector<std::string>& platforms,
+                    std::optional<unsigned>& ranges) {
+  if (r.count("ranges")) {
+    ranges = r["ranges"].as<unsigned>();
+    if (*ranges == 0 || *ranges > 16) throw UsageError("--ranges must be between 1 and 16");
+  }
   jobs = get_or<unsigned>(r, "jobs", jobs);
   if (jobs == 0 || jobs > kMaxJobs) throw UsageError("--jobs must be between 1 and " + std::to_string(kMaxJobs));
   platforms = get_or<std::vector<std::string>>(r, "platform", {});
@@ -121,7 +127,7 @@ int run_pull_command(int argc, const char* const* argv, std::ostream& out) {
   words.pop_back();
   for (const auto& w : words) parse_reference(w);
   p.references = words;
-  Common common = parse_common(r, p.jobs, p.platforms);
+  Common common = parse_common(r, p.jobs, p.platforms, p.ranges);
   p.dry_run = r.count("dry-run") > 0;
   p.referrers = r.count("referrers") > 0;
   p.since = get_or<std::string>(r, "since", "");
@@ -147,7 +153,7 @@ int run_copy_command(int argc, const char* const* argv, std::ostream& out) {
     parse_reference(c.source);
     parse_reference(c.target);
   }
-  Common common = parse_common(r, c.jobs, c.platforms);
+  Common common = parse_common(r, c.jobs, c.platforms, c.ranges);
   c.extra_tags = get_or<std::vector<std::string>>(r, "tag", {});
   for (const auto& t : c.extra_tags)
     if (!is_valid_tag(t)) throw UsageError("invalid tag " + in_quotes(t));

@@ -1,29 +1,33 @@
 #include "oci_push/registry/registry_blob_bytes.h"
 
-#include <thread>
+#include <atomic>
 
-#include "oci_push/http/retry.h"
-#include "oci_push/util/byte_pipe.h"
+#include "oci_push/registry/blob_feeds.h"
 #include "oci_push/util/error.h"
 
 namespace ocipush {
 
 namespace {
 
-constexpr size_t kReadAhead = 4 << 20;  // as the upload side's pipe: enough to keep a link busy
+// Big blobs being read in this process, and whether one of them has the ranges: only a big blob that
+// starts alone gets them (several streams at once fill a link already; measured, ranges beside them cost
+// CPU and 10 MiB for nothing), and so their memory is paid once, whatever --jobs is.
+std::atomic<int> big_blobs{0};
+std::atomic<bool> ranges_taken{false};
 
 }  // namespace
 
-// One GET in flight: its thread writes the body into the pipe; `position` is the next byte read() gives.
+// The feed in use, and what it counts in.
 struct RegistryBlobBytes::Stream {
-  BytePipe pipe{kReadAhead};
-  std::thread thread;
-  uint64_t position = 0;
-  std::exception_ptr error;  // why the GET ended early: thrown once its bytes are read
+  std::unique_ptr<BlobFeed> feed;
+  uint64_t position = 0;  // of the next byte the feed gives
+  bool big = false;
+  bool ranged = false;
 
   ~Stream() {
-    pipe.abort(std::make_exception_ptr(Interrupted()));  // wakes a GET waiting on a full pipe
-    if (thread.joinable()) thread.join();
+    feed.reset();
+    if (ranged) ranges_taken = false;
+    if (big) big_blobs.fetch_sub(1);
   }
 };
 
@@ -34,64 +38,43 @@ RegistryBlobBytes::~RegistryBlobBytes() = default;
 
 std::string RegistryBlobBytes::name() const { return client_->host() + "/" + repository_ + "@" + blob_.digest.str(); }
 
-// The GET's thread: a broken answer is continued from where it broke with a Range request (on the
-// client's retry policy), so what arrived is never lost; a failure past the retries, or a refusal, is
-// kept for the reader, which gets every byte that arrived before it.
 void RegistryBlobBytes::restart(uint64_t offset) const {
   stream_.reset();
   stream_ = std::make_unique<Stream>();
   stream_->position = offset;
-  Stream* s = stream_.get();
-  s->thread = std::thread([this, s, offset] {
-    try {
-      uint64_t at = offset;
-      RetryBudget budget(client_->retry_policy());
-      for (;;) {
-        try {
-          client_->read_blob(repository_, blob_.digest, at, [&](std::string_view data) {
-            if (data.size() > blob_.size - at)
-              throw Error("registry " + client_->host() + " served blob " + blob_.digest.str() + " longer than the " +
-                          std::to_string(blob_.size) + " bytes its descriptor says");
-            s->pipe.write(data);
-            at += data.size();
-          });
-          break;
-        } catch (const Error& e) {
-          if (!is_transient(e) || !client_->wait_to_retry(budget, "GET blob " + blob_.digest.str() + " at byte " +
-                                                                      std::to_string(at) + ": " + e.what()))
-            throw;
-        }
-      }
-      if (at != blob_.size)
-        throw Error("registry " + client_->host() + " served " + std::to_string(at) + " bytes of blob " +
-                    blob_.digest.str() + ", whose descriptor says " + std::to_string(blob_.size));
-    } catch (...) {
-      s->error = std::current_exception();
-    }
-    s->pipe.close();
-  });
+  BlobAt at{client_, repository_, blob_};
+  stream_->big = blob_.size - offset >= kRangedBlobBytes;
+  const bool alone = stream_->big && big_blobs.fetch_add(1) == 0;
+  bool free = false;
+  if (alone && client_->blob_ranges() > 1 && !ranges_refused_ && ranges_taken.compare_exchange_strong(free, true)) {
+    stream_->ranged = true;
+    stream_->feed = ranged_feed(at, offset, client_->blob_ranges());
+  } else {
+    stream_->feed = streamed_feed(at, offset);
+  }
 }
 
 size_t RegistryBlobBytes::read_at(uint64_t offset, void* buf, size_t len) const {
   std::lock_guard lock(mutex_);
   if (offset >= blob_.size) return 0;
   if (!stream_ || stream_->position != offset) restart(offset);
-  size_t got = 0;
   auto* out = static_cast<char*>(buf);
-  try {
-    while (got < len) {
-      size_t n = stream_->pipe.read(out + got, len - got);
-      if (n == 0) {
-        if (stream_->error) std::rethrow_exception(stream_->error);
-        break;
-      }
-      got += n;
+  size_t got = 0;
+  for (;;) {
+    const uint64_t before = stream_->feed->delivered();
+    try {
+      got += stream_->feed->read(out + got, len - got);
+      break;
+    } catch (const RangeNotServed&) {  // the registry sends whole blobs only: one stream from here
+      got += static_cast<size_t>(stream_->feed->delivered() - before);
+      ranges_refused_ = true;
+      restart(offset + got);
+    } catch (...) {
+      stream_.reset();  // the next read starts anew from where this one stopped
+      throw;
     }
-  } catch (...) {
-    stream_.reset();  // the next read starts a new GET from where this one stopped
-    throw;
   }
-  stream_->position += got;
+  stream_->position = offset + got;
   return got;
 }
 

@@ -268,12 +268,16 @@ std::string RegistryClient::get_blob(const std::string& repo, const Digest& dige
 }
 
 void RegistryClient::read_blob(const std::string& repo, const Digest& digest, uint64_t offset,
-                               const std::function<void(std::string_view)>& on_data) {
+                               const std::function<void(std::string_view)>& on_data, std::optional<uint64_t> length) {
   HttpRequest request{"GET", base_url_ + "/v2/" + repo + "/blobs/" + digest.str(), {}, {}, 64 << 10};
-  if (offset > 0) request.headers.push_back({"Range", "bytes=" + std::to_string(offset) + "-"});
+  if (length)
+    request.headers.push_back(
+        {"Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + *length - 1)});
+  else if (offset > 0) request.headers.push_back({"Range", "bytes=" + std::to_string(offset) + "-"});
   const std::string what = "GET blob " + digest.str() + " from " + repo;
   std::optional<uint64_t> position;  // of the next byte the answer carries
   request.body_writer = [&](const HttpResponse& head, std::string_view data) {
+    if (length && head.status == 200) throw RangeNotServed("registry " + host_ + " ignores Range on " + what);
     if (!position) position = body_start(head, offset, what);
     if (*position < offset) {  // a 200 that ignored the Range: its first bytes are held already
       size_t drop = static_cast<size_t>(std::min<uint64_t>(offset - *position, data.size()));

@@ -33,7 +33,7 @@ PushTarget copy_target(const Reference& src, const Reference& dst, const std::ve
 
 PushResult copy_one(Ends& ends, const CopyOptions& options, const Reference& src, const Reference& dst) {
   std::vector<PushJob> jobs;
-  ends.read(jobs, ends.connect(src, Access::Pull), src, parse_platforms(options.platforms),
+  ends.read(jobs, ends.connect_source(src, options.ranges), src, parse_platforms(options.platforms),
             copy_target(src, dst, options.extra_tags), options.referrers);
   PushContext context{ends.push, ends.pool, ends.progress, nullptr, stop_flag()};
   return push_to_sinks(

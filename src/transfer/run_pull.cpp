@@ -176,7 +176,7 @@ PushResult run_pull(const PullOptions& options, Progress& progress, const HttpLo
     for (const auto& ref : refs) {
       PushTarget target{ref.registry, ref.api_host(), ref.repository, {}, ref.digest};
       if (ref.tag || !ref.digest) target.tags.push_back(ref.tag.value_or("latest"));
-      ends.read(pull.jobs, ends.connect(ref, Access::Pull), ref, platforms, target, options.referrers, held);
+      ends.read(pull.jobs, ends.connect_source(ref, options.ranges), ref, platforms, target, options.referrers, held);
     }
     PushContext context{ends.push, ends.pool, progress, nullptr, stop_flag()};
     return layout ? pull.into_layout(context)

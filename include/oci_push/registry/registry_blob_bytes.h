@@ -1,5 +1,6 @@
-// A blob in a registry as a ByteSource: read front to back through one streamed GET, read ahead into a
-// bounded pipe; a read elsewhere (a resume) starts a new GET with `Range`. Nothing grows with the blob.
+// A blob in a registry as a ByteSource: read front to back through one streamed GET read ahead into a
+// bounded pipe, or (a big blob, where the registry serves Range) bounded parallel ranged GETs; a read
+// elsewhere (a resume) starts anew there with `Range`. Nothing grows with the blob.
 #pragma once
 #include <memory>
 #include <mutex>
@@ -32,6 +33,7 @@ class RegistryBlobBytes : public ByteSource {
   Descriptor blob_;
   mutable std::mutex mutex_;
   mutable std::unique_ptr<Stream> stream_;
+  mutable bool ranges_refused_ = false;  // the registry answered a bounded Range with the whole blob
 };
 
 }  // namespace ocipush

@@ -31,6 +31,12 @@ class UploadSessionRefused : public TransientError {
   using TransientError::TransientError;
 };
 
+// A registry answered a bounded Range with the whole blob (200): ranges are no use there.
+class RangeNotServed : public Error {
+ public:
+  using Error::Error;
+};
+
 struct UploadStatus {
   uint64_t held = 0;  // bytes, from its Range header ("0-0": none)
   std::string url;    // where the session goes on
@@ -74,6 +80,9 @@ class RegistryClient {
   // Retry-After) and returns true; false when the budget is spent.
   bool wait_to_retry(RetryBudget& budget, const std::string& what, std::optional<Millis> retry_after = std::nullopt);
   const RetryPolicy& retry_policy() const { return options_.retry; }
+  // Ranged GETs at once for one big blob read from here (RegistryBlobBytes); 0: one stream per blob.
+  void set_blob_ranges(unsigned ranges) { blob_ranges_ = ranges; }
+  unsigned blob_ranges() const { return blob_ranges_; }
   // GET on the session: nullopt when the registry no longer knows it (it refuses the resume).
   std::optional<UploadStatus> upload_status(const std::string& repo, const std::string& upload_url);
   // PUT ?digest=: ends the session (with a last piece of data, possibly empty).
@@ -90,8 +99,10 @@ class RegistryClient {
   // has its first bytes dropped); redirects are followed, Authorization never leaving the registry's host.
   // A broken body is not retried here: the caller knows how far it got. Throws Error for 404 (naming the
   // blob and repository) and other refusals.
+  // With `length`, only [offset, offset+length) is asked for (Range: bytes=A-B); a 200 then throws
+  // RangeNotServed before any byte is handed over.
   void read_blob(const std::string& repo, const Digest& digest, uint64_t offset,
-                 const std::function<void(std::string_view)>& on_data);
+                 const std::function<void(std::string_view)>& on_data, std::optional<uint64_t> length = std::nullopt);
 
   // PUT /manifests/<reference>; returns the digest the registry reports (Docker-Content-Digest).
   std::optional<std::string> put_manifest(const std::string& repo, const std::string& reference,
@@ -123,6 +134,7 @@ class RegistryClient {
   RegistryOptions options_;
   std::string base_url_;
   RegistryAuth auth_;
+  unsigned blob_ranges_ = 0;
 };
 
 }  // namespace ocipush

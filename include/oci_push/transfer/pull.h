@@ -1,6 +1,7 @@
 // `oci-push pull`, `copy` and `verify`: registries as sources, an OCI layout or a registry as sinks,
 // moved by the same push_to_sinks as a push; verify reads a bundle back with no registry.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct PullOptions {
   std::vector<std::string> platforms;   // --platform (repeatable): keep only these of an index
   bool referrers = false;               // --referrers: signatures, SBOMs, attestations too
   std::string since;                    // --since OLD-BUNDLE: leave out the layers it holds
+  std::optional<unsigned> ranges;       // --ranges N: parallel ranged GETs for a big blob (0, 1: one stream)
   ConnectionOptions connection;
   unsigned jobs = 4;
   unsigned threads = 0;
@@ -30,6 +32,7 @@ struct CopyOptions {
   std::vector<std::string> extra_tags;
   std::vector<std::string> platforms;
   bool referrers = false;
+  std::optional<unsigned> ranges;
   ConnectionOptions connection;
   unsigned jobs = 4;
   uint64_t chunk_size = kDefaultChunkSize;

@@ -9,6 +9,7 @@
 #include "oci_push/formats/blob_store.h"
 #include "oci_push/http/curl_http_client.h"
 #include "oci_push/model/reference.h"
+#include "oci_push/registry/blob_feeds.h"
 #include "oci_push/transfer/push.h"
 #include "oci_push/transfer/registry_source.h"
 #include "oci_push/util/error.h"
@@ -52,6 +53,13 @@ struct Ends {
   std::unique_ptr<RegistryClient> connect(const Reference& ref, Access access) {
     return connect_registry(push.connection, http, ref.registry, ref.api_host(), ref.repository, access,
                             [this](const std::string& line) { progress.event(line); });
+  }
+  // A registry to read blobs from: big blobs in `ranges` parallel ranges (nullopt: kDefaultRangeWorkers
+  // across a network, one stream on loopback, where one stream is the fastest: docs/benchmarks.md).
+  std::unique_ptr<RegistryClient> connect_source(const Reference& ref, std::optional<unsigned> ranges) {
+    auto client = connect(ref, Access::Pull);
+    client->set_blob_ranges(ranges.value_or(is_loopback_registry(ref.registry) ? 0 : kDefaultRangeWorkers));
+    return client;
   }
 
   // The source's artifact as a job to `target`, then (with `referrers`) a job per referrer, to the same

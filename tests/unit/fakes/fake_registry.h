@@ -27,7 +27,8 @@ class FakeRegistry {
   uint64_t patch_bytes = 0;      // body bytes received by PATCH requests
   // Break the next blob GET once it delivered this many bytes, with a reset connection.
   std::optional<uint64_t> reset_get_after;
-  uint64_t get_bytes = 0;  // blob bytes GETs delivered
+  uint64_t get_bytes = 0;     // blob bytes GETs delivered
+  bool ignore_range = false;  // answer a Range with the whole blob (200), as some servers do
   int sessions_started = 0;
 
   HttpResponse handle(const HttpRequest& request) {
@@ -163,15 +164,20 @@ class FakeRegistry {
 
   // 206 from a Range header's offset, 200 without one; the body through body_writer as curl hands it.
   HttpResponse serve_blob(const HttpRequest& request, const std::string& bytes) {
-    uint64_t from = 0;
+    uint64_t from = 0, last = bytes.size() - 1;
+    bool ranged = false;
     for (const auto& h : request.headers)
-      if (h.name == "Range") from = std::stoull(h.value.substr(6));
-    HttpResponse response{from ? 206 : 200, {{"content-length", std::to_string(bytes.size() - from)}}, ""};
-    if (from)
-      response.headers.push_back({"content-range", "bytes " + std::to_string(from) + "-" +
-                                                       std::to_string(bytes.size() - 1) + "/" +
+      if (h.name == "Range" && !ignore_range) {
+        ranged = true;
+        from = std::stoull(h.value.substr(6));
+        if (auto dash = h.value.find('-'); dash + 1 < h.value.size()) last = std::stoull(h.value.substr(dash + 1));
+      }
+    last = std::min<uint64_t>(last, bytes.size() - 1);
+    HttpResponse response{ranged ? 206 : 200, {{"content-length", std::to_string(last + 1 - from)}}, ""};
+    if (ranged)
+      response.headers.push_back({"content-range", "bytes " + std::to_string(from) + "-" + std::to_string(last) + "/" +
                                                        std::to_string(bytes.size())});
-    std::string_view body = std::string_view(bytes).substr(from);
+    std::string_view body = std::string_view(bytes).substr(from, last + 1 - from);
     if (!request.body_writer) {
       response.body = std::string(body);
       return response;

@@ -9,6 +9,7 @@
 #include "oci_push/formats/layout_sink.h"
 #include "oci_push/io/file_source.h"
 #include "oci_push/model/reference.h"
+#include "oci_push/registry/blob_feeds.h"
 #include "oci_push/transfer/pull.h"
 #include "oci_push/transfer/registry_source.h"
 #include "transfer/http_push_run.h"
@@ -30,12 +31,24 @@ struct PullRun {
   fs::path root = scratch.dir / "layout";
   PushOptions options;
 
+  unsigned ranges = 0;  // as on loopback: one stream per blob
   PullRun() { options.use_cache = false; }
   Digest big_layer;
 
   void serve(Artifact artifact) {
     artifact.names = {"app:1"};
     registry.push(testing::contents_of({artifact}));
+  }
+  void serve(std::shared_ptr<Image> image) {
+    Artifact a;
+    a.image = std::move(image);
+    serve(std::move(a));
+  }
+  // An image of one layer big enough for ranges, served; its layer's digest.
+  Digest serve_big(unsigned seed) {
+    auto big = testing::gzip_oci_image({noise(34 << 20, seed)});
+    serve(big);
+    return big->layers[0].descriptor->digest;
   }
   std::shared_ptr<Image> image(unsigned seed, const std::string& arch = "amd64") {
     auto image = testing::gzip_oci_image({noise(3 << 20, seed), "small"}, arch);
@@ -44,6 +57,7 @@ struct PullRun {
   }
   PushResult pull(const std::string& text = "registry.test/app:1", const std::vector<Platform>& platforms = {}) {
     auto client = std::make_shared<RegistryClient>(registry.http, "registry.test", testing::fast_retries(3));
+    client->set_blob_ranges(ranges);
     client->ping();
     Reference ref = parse_reference(text);
     auto read = read_registry_artifact(client, ref, platforms);
@@ -61,9 +75,7 @@ struct PullRun {
 TEST(Pull, AnImageLandsInTheLayoutByteForByteAndNamed) {
   PullRun run;
   auto image = run.image(1);
-  Artifact a;
-  a.image = image;
-  run.serve(a);
+  run.serve(image);
   auto result = run.pull();
   EXPECT_EQ(result.repositories[0].manifest.digest, image->manifest_digest);
   EXPECT_EQ(file(run.blob(image->manifest_digest)), *image->manifest);
@@ -79,9 +91,7 @@ TEST(Pull, AnImageLandsInTheLayoutByteForByteAndNamed) {
 
 TEST(Pull, ASecondPullFetchesNoBlob) {
   PullRun run;
-  Artifact a;
-  a.image = run.image(2);
-  run.serve(a);
+  run.serve(run.image(2));
   run.pull();
   const size_t before = run.gets("/blobs/");
   run.pull();
@@ -91,9 +101,7 @@ TEST(Pull, ASecondPullFetchesNoBlob) {
 
 TEST(Pull, ABrokenGetIsContinuedWithRangeAndNothingIsFetchedTwice) {
   PullRun run;
-  Artifact a;
-  a.image = run.image(3);
-  run.serve(a);
+  run.serve(run.image(3));
   run.registry.registry.reset_get_after = 1 << 20;
   run.registry.registry.get_bytes = 0;
   run.pull();
@@ -108,9 +116,7 @@ TEST(Pull, ABrokenGetIsContinuedWithRangeAndNothingIsFetchedTwice) {
 
 TEST(Pull, AHalfWrittenBlobLeftByAKilledRunIsContinued) {
   PullRun run;
-  Artifact a;
-  a.image = run.image(4);
-  run.serve(a);
+  run.serve(run.image(4));
   const std::string whole = run.registry.store->blobs["app"][run.big_layer];
   prepare_layout(run.root.string());
   std::ofstream(run.blob(run.big_layer).string() + ".partial", std::ios::binary) << whole.substr(0, whole.size() / 2);
@@ -123,9 +129,7 @@ TEST(Pull, AHalfWrittenBlobLeftByAKilledRunIsContinued) {
 
 TEST(Pull, AWrongHalfWrittenBlobIsRefusedNotKeptAndNothingIsNamed) {
   PullRun run;
-  Artifact a;
-  a.image = run.image(5);
-  run.serve(a);
+  run.serve(run.image(5));
   prepare_layout(run.root.string());
   std::ofstream(run.blob(run.big_layer).string() + ".partial", std::ios::binary) << std::string(1000, 'x');
   EXPECT_THROW(run.pull(), Error);
@@ -165,15 +169,52 @@ TEST(Pull, APlatformFilterKeepsOnlyThatPlatformUnderANewDigest) {
 
 TEST(Pull, AMissingTagIsOneErrorNamingIt) {
   PullRun run;
-  Artifact a;
-  a.image = run.image(10);
-  run.serve(a);
+  run.serve(run.image(10));
   try {
     run.pull("registry.test/app:nope");
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("app:nope"), std::string::npos) << e.what();
   }
+}
+
+size_t bounded_ranges(const PullRun& run, const Digest& d) {
+  size_t n = 0;
+  for (const auto& r : run.registry.http.requests)
+    n += r.url.find(d.hex) != std::string::npos && r.header("Range").find('-') + 1 < r.header("Range").size() &&
+         r.header("Range") != "<none>";
+  return n;
+}
+
+TEST(Pull, ABigBlobComesInParallelRangesReassembledInOrderEvenThroughAReset) {
+  PullRun run;
+  const Digest big = run.serve_big(11);
+  run.ranges = kDefaultRangeWorkers;
+  run.registry.registry.get_bytes = 0;
+  run.registry.registry.reset_get_after = 9 << 20;  // inside a range, past a few others
+  run.pull();
+  EXPECT_EQ(file(run.blob(big)), run.registry.store->blobs["app"][big]);
+  EXPECT_GE(bounded_ranges(run, big), (34u << 20) / kRangeBytes);
+  EXPECT_FALSE(run.registry.registry.reset_get_after) << "the reset never happened";
+}
+
+TEST(Pull, WithoutRangesABigBlobIsOneStream) {
+  PullRun run;
+  const Digest big = run.serve_big(13);
+  run.pull();
+  EXPECT_EQ(bounded_ranges(run, big), 0u);
+  EXPECT_EQ(run.gets(big.hex), 1u);
+}
+
+TEST(Pull, ARegistryThatIgnoresRangeGetsOneStreamInstead) {
+  PullRun run;
+  const Digest big = run.serve_big(12);
+  run.registry.registry.ignore_range = true;
+  run.ranges = kDefaultRangeWorkers;
+  run.pull();
+  EXPECT_EQ(file(run.blob(big)), run.registry.store->blobs["app"][big]);
+  EXPECT_GE(bounded_ranges(run, big), 1u);                  // asked for ranges first
+  EXPECT_LE(run.gets(big.hex), kDefaultRangeWorkers + 1u);  // then one stream, not a range after another
 }
 
 TEST(CopyList, PairsAreReadCommentsSkippedAndABadLineNamed) {
