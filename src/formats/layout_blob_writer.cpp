@@ -31,21 +31,29 @@ bool exists(const std::string& path) {
 LayoutBlobWriter::LayoutBlobWriter(std::string blobs_dir, std::optional<Descriptor> blob)
     : blobs_dir_(std::move(blobs_dir)), blob_(std::move(blob)) {
   partial_ = blob_ ? final_path(blob_->digest) + ".partial" : temporary_name(blobs_dir_);
-  fd_ = ::open(partial_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error(partial_ + ": cannot write: " + errno_text(errno));
-  // Another pull writing the same blob into this layout: wait for it, then take over or find it done.
-  while (::flock(fd_, LOCK_EX) != 0)
-    if (errno != EINTR) throw Error(partial_ + ": cannot lock: " + errno_text(errno));
-  struct stat here {
-  }, named{};
-  ::fstat(fd_, &here);
-  if (blob_ && exists(final_path(blob_->digest)) &&
-      (::stat(partial_.c_str(), &named) != 0 || named.st_ino != here.st_ino)) {
-    complete_ = true;  // the other writer renamed it into place
-    return;
+  // Another pull writing the same blob into this layout: wait for it, then find the blob done, or take
+  // over the partial file it left (if it gave up and removed it meanwhile, open it anew).
+  for (;;) {
+    fd_ = ::open(partial_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(partial_ + ": cannot write: " + errno_text(errno));
+    while (::flock(fd_, LOCK_EX) != 0)
+      if (errno != EINTR) throw Error(partial_ + ": cannot lock: " + errno_text(errno));
+    struct stat here {
+    }, named{};
+    ::fstat(fd_, &here);
+    const bool ours = ::stat(partial_.c_str(), &named) == 0 && named.st_ino == here.st_ino;
+    if (blob_ && exists(final_path(blob_->digest))) {
+      if (ours) ::unlink(partial_.c_str());  // the one this open made: nobody needs it
+      complete_ = true;
+      return;
+    }
+    if (ours) {
+      held_ = static_cast<uint64_t>(here.st_size);
+      if (blob_ && held_ > blob_->size) held_ = 0;  // longer than the blob: not a start of it
+      return;
+    }
+    ::close(fd_);
   }
-  held_ = static_cast<uint64_t>(here.st_size);
-  if (blob_ && held_ > blob_->size) held_ = 0;  // longer than the blob: not a start of it
 }
 
 LayoutBlobWriter::~LayoutBlobWriter() {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "fakes/scratch.h"
 #include "oci_push/formats/layout_sink.h"
@@ -245,6 +246,61 @@ TEST(LayoutIndex, AnEntryIsAddedOrReplacedByNameAndOthersKept) {
   EXPECT_EQ(parsed.manifests[0].descriptor.annotations.at(kRefNameAnnotation), "r/b:1");
   EXPECT_EQ(parsed.manifests[1].descriptor.digest, d2.digest);
   EXPECT_EQ(parsed.manifests[1].descriptor.annotations.at(kContainerdNameAnnotation), "r/a:1");
+}
+
+TEST(LayoutSinkTest, ASecondWriterOfOneBlobWaitsAndFindsItDone) {
+  testing::ScratchDir scratch;
+  LayoutSink sink((scratch.dir / "l").string(), "r");
+  const std::string bytes = noise(1 << 20, 3);
+  const Descriptor d{"", sha256_of(bytes), bytes.size(), {}, {}};
+  BlobStart start;
+  start.blob = d;
+  auto first = sink.start_blob("repo", start);
+  first->write(std::string_view(bytes).substr(0, 1000));
+  std::string error;
+  std::thread second_thread([&] {
+    try {
+      auto second = sink.start_blob("repo", start);  // waits for the first's lock
+      second->write(bytes);
+      second->finish(d.digest);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  first->write(std::string_view(bytes).substr(1000));
+  first->finish(d.digest);
+  first.reset();
+  second_thread.join();
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(file(scratch.dir / "l" / "blobs" / "sha256" / d.digest.hex), bytes);
+  EXPECT_FALSE(fs::exists(scratch.dir / "l" / "blobs" / "sha256" / (d.digest.hex + ".partial")));
+}
+
+TEST(LayoutSinkTest, ASecondWriterOfOneBlobTakesOverWhenTheFirstGivesUp) {
+  testing::ScratchDir scratch;
+  LayoutSink sink((scratch.dir / "l").string(), "r");
+  const std::string bytes = noise(1 << 20, 4);
+  const Descriptor d{"", sha256_of(bytes), bytes.size(), {}, {}};
+  BlobStart start;
+  start.blob = d;
+  auto first = sink.start_blob("repo", start);
+  first->write(std::string_view(bytes).substr(0, 1000));
+  std::string error;
+  std::thread second_thread([&] {
+    try {
+      auto second = sink.start_blob("repo", start);  // waits for the first's lock
+      second->write(bytes);
+      second->finish(d.digest);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  first.reset();  // abandoned: its partial file is removed
+  second_thread.join();
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(file(scratch.dir / "l" / "blobs" / "sha256" / d.digest.hex), bytes);
 }
 
 TEST(LayoutSinkTest, ANonEmptyDirectoryThatIsNoLayoutIsRefusedUntouched) {
