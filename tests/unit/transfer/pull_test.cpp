@@ -248,59 +248,53 @@ TEST(LayoutIndex, AnEntryIsAddedOrReplacedByNameAndOthersKept) {
   EXPECT_EQ(parsed.manifests[1].descriptor.annotations.at(kContainerdNameAnnotation), "r/a:1");
 }
 
-TEST(LayoutSinkTest, ASecondWriterOfOneBlobWaitsAndFindsItDone) {
+// Two writers of one blob into one layout: the first has written its start when the second (on a thread
+// of its own) asks for the blob and waits for the first's lock, then writes all of it.
+struct TwoWriters {
   testing::ScratchDir scratch;
-  LayoutSink sink((scratch.dir / "l").string(), "r");
-  const std::string bytes = noise(1 << 20, 3);
-  const Descriptor d{"", sha256_of(bytes), bytes.size(), {}, {}};
+  LayoutSink sink{(scratch.dir / "l").string(), "r"};
+  std::string bytes;
+  Descriptor d;
   BlobStart start;
-  start.blob = d;
-  auto first = sink.start_blob("repo", start);
-  first->write(std::string_view(bytes).substr(0, 1000));
-  std::string error;
-  std::thread second_thread([&] {
-    try {
-      auto second = sink.start_blob("repo", start);  // waits for the first's lock
-      second->write(bytes);
-      second->finish(d.digest);
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  first->write(std::string_view(bytes).substr(1000));
-  first->finish(d.digest);
-  first.reset();
-  second_thread.join();
-  EXPECT_EQ(error, "");
-  EXPECT_EQ(file(scratch.dir / "l" / "blobs" / "sha256" / d.digest.hex), bytes);
-  EXPECT_FALSE(fs::exists(scratch.dir / "l" / "blobs" / "sha256" / (d.digest.hex + ".partial")));
+  std::unique_ptr<BlobWriter> first;
+  std::string error;  // what the second writer threw
+  std::thread second;
+
+  explicit TwoWriters(unsigned seed) : bytes(noise(1 << 20, seed)), d{"", sha256_of(bytes), bytes.size(), {}, {}} {
+    start.blob = d;
+    first = sink.start_blob("repo", start);
+    first->write(std::string_view(bytes).substr(0, 1000));
+    second = std::thread([this] {
+      try {
+        auto writer = sink.start_blob("repo", start);
+        writer->write(bytes);
+        writer->finish(d.digest);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  fs::path blob() const { return scratch.dir / "l" / "blobs" / "sha256" / d.digest.hex; }
+};
+
+TEST(LayoutSinkTest, ASecondWriterOfOneBlobWaitsAndFindsItDone) {
+  TwoWriters w(3);
+  w.first->write(std::string_view(w.bytes).substr(1000));
+  w.first->finish(w.d.digest);
+  w.first.reset();
+  w.second.join();
+  EXPECT_EQ(w.error, "");
+  EXPECT_EQ(file(w.blob()), w.bytes);
+  EXPECT_FALSE(fs::exists(w.blob().string() + ".partial"));
 }
 
 TEST(LayoutSinkTest, ASecondWriterOfOneBlobTakesOverWhenTheFirstGivesUp) {
-  testing::ScratchDir scratch;
-  LayoutSink sink((scratch.dir / "l").string(), "r");
-  const std::string bytes = noise(1 << 20, 4);
-  const Descriptor d{"", sha256_of(bytes), bytes.size(), {}, {}};
-  BlobStart start;
-  start.blob = d;
-  auto first = sink.start_blob("repo", start);
-  first->write(std::string_view(bytes).substr(0, 1000));
-  std::string error;
-  std::thread second_thread([&] {
-    try {
-      auto second = sink.start_blob("repo", start);  // waits for the first's lock
-      second->write(bytes);
-      second->finish(d.digest);
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  first.reset();  // abandoned: its partial file is removed
-  second_thread.join();
-  EXPECT_EQ(error, "");
-  EXPECT_EQ(file(scratch.dir / "l" / "blobs" / "sha256" / d.digest.hex), bytes);
+  TwoWriters w(4);
+  w.first.reset();  // abandoned: its partial file is removed
+  w.second.join();
+  EXPECT_EQ(w.error, "");
+  EXPECT_EQ(file(w.blob()), w.bytes);
 }
 
 TEST(LayoutSinkTest, ANonEmptyDirectoryThatIsNoLayoutIsRefusedUntouched) {
