@@ -6,7 +6,7 @@ packages=(
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev libfmt-dev libisal-dev libzstd-dev libarchive-dev zlib1g-dev
   libgtest-dev
   # integration tests: a real registry, an independent client, fixture tools, htpasswd, Debian's python
-  docker-registry skopeo umoci oci-image-tool podman apache2-utils python3 openssl ca-certificates curl
+  docker-registry skopeo umoci oci-image-tool podman buildah apache2-utils python3 openssl ca-certificates curl
   time zstd xz-utils gzip
   # ECR and Bearer tests: botocore recomputes SigV4 signatures in the AWS stand-in; jwt signs registry tokens
   python3-botocore python3-jwt

@@ -15,7 +15,6 @@ namespace ocipush {
 
 namespace {
 
-constexpr unsigned kMaxJobs = 64;
 
 // The options pull and copy share: output, work, platforms.
 void add_transfer_options(cxxopts::Options& o) {

@@ -19,7 +19,6 @@ namespace ocipush {
 
 namespace {
 
-constexpr unsigned kMaxJobs = 64;
 constexpr unsigned kMaxThreads = 256;
 
 cxxopts::Options make_options() {
@@ -159,6 +158,8 @@ void parse_selection(const cxxopts::ParseResult& r, PushOptions& p) {
   }
 }
 
+}  // namespace
+
 // How the work is done: --jobs, --threads, --chunk-size, --compression, --no-cache, --dry-run.
 void parse_work(const cxxopts::ParseResult& r, PushOptions& p) {
   p.jobs = get_or<unsigned>(r, "jobs", p.jobs);
@@ -183,8 +184,6 @@ void write_digest_file(const std::string& path, const PushResult& result) {
   for (const auto& r : result.repositories) out << r.manifest.digest.str() << "\n";
   if (!out.flush()) throw Error(path + ": cannot write the digest file");
 }
-
-}  // namespace
 
 std::string push_help_text() {
   auto o = make_options();

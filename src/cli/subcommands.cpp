@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "oci_push/cli/build_command.h"
 #include "oci_push/cli/ecr_command.h"
 #include "oci_push/cli/inspect_command.h"
 #include "oci_push/cli/login_command.h"
@@ -17,13 +18,15 @@ namespace ocipush {
 
 namespace {
 
-const std::array<Subcommand, 8> kSubcommands{{
+const std::array<Subcommand, 9> kSubcommands{{
     {"push", "push SOURCE [TARGET]", "Push a local image (docker save tarball, OCI layout, oci-archive) to a registry",
      push_help_text, run_push_command},
     {"pull", "pull REF... DEST", "Pull images (every platform) from registries into one OCI layout, byte for byte",
      pull_help_text, run_pull_command},
     {"copy", "copy SRC DST", "Copy an image from one registry to another, byte for byte, nothing on disk",
      copy_help_text, run_copy_command},
+    {"build", "build [CONTEXT]", "Build an image from a RUN-less Dockerfile or flags, on a base never downloaded",
+     build_help_text, run_build_command},
     {"verify", "verify BUNDLE", "Check every digest and size of a bundle, without a registry", verify_help_text,
      run_verify_command},
     {"inspect", "inspect SOURCE", "List the images, platforms and layers inside SOURCE, without pushing",

@@ -20,7 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kLayoutFile = R"({"imageLayoutVersion":"1.0.0"})";
 
 bool is_digest(const std::string& reference) { return reference.find(':') != std::string::npos; }
 
@@ -63,7 +62,7 @@ void prepare_layout(const std::string& root, bool create) {
   if (!create) return;
   fs::create_directories(fs::path(root) / "blobs" / "sha256", ec);
   if (ec) throw Error(root + ": cannot create the layout: " + ec.message());
-  replace_file((fs::path(root) / "oci-layout").string(), kLayoutFile);
+  replace_file((fs::path(root) / "oci-layout").string(), std::string(kOciLayoutFileContent));
 }
 
 LayoutSink::LayoutSink(std::string root, std::string registry, bool create)

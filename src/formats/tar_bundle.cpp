@@ -18,7 +18,6 @@ namespace ocipush {
 
 namespace {
 
-constexpr std::string_view kLayoutFile = R"({"imageLayoutVersion":"1.0.0"})";
 
 std::string blob_name(const Digest& d) { return "blobs/" + d.algorithm + "/" + d.hex; }
 
@@ -71,7 +70,7 @@ TarBundle::TarBundle(std::string path, std::vector<Descriptor> blobs, Platform p
       partial_(path_ + ".partial"),
       journal_(path_ + ".partial.done"),
       platform_(std::move(platform)) {
-  uint64_t offset = kTarBlock + tar_padded(kLayoutFile.size()) + 2 * kTarBlock;  // oci-layout, blobs/, blobs/sha256/
+  uint64_t offset = kTarBlock + tar_padded(kOciLayoutFileContent.size()) + 2 * kTarBlock;  // oci-layout, blobs/, blobs/sha256/
   std::string plan;
   for (auto& b : blobs) {
     if (slots_.count(b.digest)) continue;
@@ -102,8 +101,8 @@ void TarBundle::open_or_resume() {
       if (auto d = Digest::parse(line); d && slots_.count(*d)) complete_.insert(*d);
     return;
   }
-  std::string head = tar_header("oci-layout", kLayoutFile.size()) + std::string(kLayoutFile);
-  head.resize(kTarBlock + tar_padded(kLayoutFile.size()), '\0');
+  std::string head = tar_header("oci-layout", kOciLayoutFileContent.size()) + std::string(kOciLayoutFileContent);
+  head.resize(kTarBlock + tar_padded(kOciLayoutFileContent.size()), '\0');
   head += tar_header("blobs/", 0, '5', 0755) + tar_header("blobs/sha256/", 0, '5', 0755);
   write_at(0, head);
   for (const auto& [digest, slot] : slots_)

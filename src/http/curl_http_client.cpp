@@ -1,4 +1,5 @@
 #include "oci_push/http/curl_http_client.h"
+#include "oci_push/util/ascii.h"
 
 #include <curl/curl.h>
 
@@ -19,12 +20,6 @@ namespace {
 int on_xfer(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   const auto* stop = static_cast<const std::atomic<bool>*>(user);
   return stop && stop->load() ? 1 : 0;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
 }
 
 std::string trim(std::string_view s) {
@@ -85,7 +80,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   }
   auto colon = line.find(':');
   if (colon != std::string_view::npos && t->response->headers.size() < 1000)
-    t->response->headers.push_back({lower(trim(line.substr(0, colon))), trim(line.substr(colon + 1))});
+    t->response->headers.push_back({ascii_lower(trim(line.substr(0, colon))), trim(line.substr(colon + 1))});
   return line.size();
 }
 
@@ -166,7 +161,7 @@ curl_slist* header_list(const HttpRequest& request) {
   curl_slist* headers = nullptr;
   bool has_content_type = false;
   for (const auto& h : request.headers) {
-    if (lower(h.name) == "content-type") has_content_type = true;
+    if (ascii_lower(h.name) == "content-type") has_content_type = true;
     headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
   }
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
@@ -204,14 +199,14 @@ NetworkError transfer_error(CURLcode rc, const HttpRequest& request, const Trans
 }  // namespace
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
-  auto key = lower(name);
+  auto key = ascii_lower(name);
   for (const auto& h : headers)
     if (h.name == key) return h.value;
   return std::nullopt;
 }
 
 std::vector<std::string> HttpResponse::all_headers(std::string_view name) const {
-  auto key = lower(name);
+  auto key = ascii_lower(name);
   std::vector<std::string> out;
   for (const auto& h : headers)
     if (h.name == key) out.push_back(h.value);
@@ -219,7 +214,7 @@ std::vector<std::string> HttpResponse::all_headers(std::string_view name) const 
 }
 
 std::string redact_header_for_log(const HttpHeader& header) {
-  auto name = lower(header.name);
+  auto name = ascii_lower(header.name);
   if (name == "authorization" || name == "proxy-authorization" || name == "x-amz-security-token" || name == "cookie" ||
       name == "set-cookie" || name == "x-aws-ec2-metadata-token" || name == "x-amz-sso_bearer_token")
     return header.name + ": REDACTED";

@@ -154,6 +154,7 @@ std::string serialize_manifest(const ImageManifest& manifest) {
   j["config"] = descriptor_json(manifest.config);
   j["layers"] = ordered_json::array();
   for (const auto& layer : manifest.layers) j["layers"].push_back(descriptor_json(layer));
+  if (!manifest.annotations.empty() && manifest.format == ManifestFormat::Oci) j["annotations"] = manifest.annotations;
   return j.dump(3);
 }
 

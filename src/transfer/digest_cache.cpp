@@ -125,6 +125,12 @@ bool DigestCache::verified(const std::string& identity, const Digest& diff_id) c
   return text && *text == identity + "\n" + diff_id.str();
 }
 
+std::optional<Digest> DigestCache::verified_digest(const std::string& identity) const {
+  auto text = read_small_file(verified_path(identity));
+  if (!text || !text->starts_with(identity + "\n")) return std::nullopt;
+  return Digest::parse(std::string_view(*text).substr(identity.size() + 1));
+}
+
 void DigestCache::record_verified(const std::string& identity, const Digest& diff_id) {
   write_atomically(verified_path(identity), identity + "\n" + diff_id.str());
 }

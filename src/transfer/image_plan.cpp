@@ -53,7 +53,7 @@ BuiltManifest build_image_manifest(const Image& image, ManifestFormat format, Ma
     built.bytes = *image.manifest;  // byte for byte: its digest, and any signature over it, survive
     result.digest = image.manifest_digest;
   } else {
-    ImageManifest manifest{format, result.config.descriptor, {}};
+    ImageManifest manifest{format, result.config.descriptor, {}, image.manifest_annotations};
     for (const auto& l : result.layers) manifest.layers.push_back(l.descriptor);
     built.bytes = serialize_manifest(manifest);
     result.digest = sha256_of(built.bytes);

@@ -93,19 +93,19 @@ namespace {
 
 // One pull: the jobs read from the registries, then moved into the destination.
 struct Pull {
-  const PullOptions& options;
+  bool dry_run;
+  std::string verb;  // "pulling", "writing"
   Progress& progress;
   PullDestination dest;
-  Ends& ends;
   std::vector<PushJob> jobs;
   std::optional<OldBundle> old;  // --since
 
   void announce(const PushTarget& t) const {
-    progress.event(std::string(options.dry_run ? "planning pull of " : "pulling ") + t.name() + " into " + dest.path);
+    progress.event((dry_run ? "planning " + verb + " of " : verb + " ") + t.name() + " into " + dest.path);
   }
   // A reference by digest alone has no tag: the bundle names it REGISTRY/REPO@DIGEST.
   std::optional<std::pair<Descriptor, std::string>> digest_name(size_t i, const PushResult& r) const {
-    if (!jobs[i].target.tags.empty() || options.dry_run) return std::nullopt;
+    if (!jobs[i].target.tags.empty() || dry_run) return std::nullopt;
     const auto& m = r.repositories[i].manifest;
     return std::pair{Descriptor{m.media_type, m.digest, m.size, {}, {}}, jobs[i].target.name() + "@" + m.digest.str()};
   }
@@ -121,10 +121,10 @@ struct Pull {
         jobs,
         [&](const PushTarget& t) {
           announce(t);
-          return delta(std::make_unique<LayoutSink>(dest.path, t.registry, !options.dry_run));
+          return delta(std::make_unique<LayoutSink>(dest.path, t.registry, !dry_run));
         },
         context);
-    if (options.dry_run) return result;
+    if (dry_run) return result;
     LayoutSink layout(dest.path, "");
     for (size_t i = 0; i < jobs.size(); ++i)
       if (auto named = digest_name(i, result)) layout.name_manifest(named->first, named->second);
@@ -139,7 +139,7 @@ struct Pull {
     std::vector<Descriptor> blobs;
     for (const auto& job : jobs) collect_blobs(job.artifact, blobs);
     std::erase_if(blobs, [&](const Descriptor& b) { return std::count(omitted.begin(), omitted.end(), b.digest) > 0; });
-    TarBundle bundle(dest.path, blobs, platform, !options.dry_run);
+    TarBundle bundle(dest.path, blobs, platform, !dry_run);
     auto result = push_to_sinks(
         jobs,
         [&](const PushTarget& t) {
@@ -147,7 +147,7 @@ struct Pull {
           return delta(std::make_unique<TarBundleSink>(bundle, dest.path, t.registry));
         },
         context);
-    if (options.dry_run) return result;
+    if (dry_run) return result;
     for (size_t i = 0; i < jobs.size(); ++i)
       if (auto named = digest_name(i, result)) bundle.name_manifest(named->first, named->second);
     if (old) bundle.add_file(kDeltaFile, delta_file(*old, omitted));
@@ -165,10 +165,9 @@ PushResult run_pull(const PullOptions& options, Progress& progress, const HttpLo
     for (const auto& text : options.references) refs.push_back(parse_reference(text));
     const PullDestination dest = parse_pull_destination(options.destination);
     const bool layout = dest.kind == PullDestination::Kind::Layout;
-    if (layout) prepare_layout(dest.path, !options.dry_run);  // refused before anything is fetched
-    else check_tarball_destination(dest.path);
+    check_destination(dest, options.dry_run);  // refused before anything is fetched
     Ends ends(pull_push_options(options), progress, http_log);
-    Pull pull{options, progress, dest, ends, {}, std::nullopt};
+    Pull pull{options.dry_run, "pulling", progress, dest, {}, std::nullopt};
     if (!options.since.empty()) pull.old = read_old_bundle(options.since);
     struct stat st {};
     std::shared_ptr<const BlobStore> held;  // what the layout holds: configs are read from there
@@ -183,5 +182,18 @@ PushResult run_pull(const PullOptions& options, Progress& progress, const HttpLo
                   : pull.into_tarball(context, platforms.empty() ? host_platform() : platforms.front());
   });
 }
+
+void check_destination(const PullDestination& dest, bool dry_run) {
+  if (dest.kind == PullDestination::Kind::Layout) prepare_layout(dest.path, !dry_run);
+  else check_tarball_destination(dest.path);
+}
+
+PushResult push_to_destination(std::vector<PushJob> jobs, const PullDestination& dest, PushContext& context,
+                               const Platform& platform) {
+  Pull write{context.options.dry_run, "writing", context.progress, dest, std::move(jobs), std::nullopt};
+  return dest.kind == PullDestination::Kind::Layout ? write.into_layout(context) : write.into_tarball(context, platform);
+}
+
+Platform this_machine_platform() { return host_platform(); }
 
 }  // namespace ocipush

@@ -10,7 +10,7 @@ import unittest
 from harness import fixtures
 from harness.base import ERROR_PREFIX, IntegrationTestCase
 
-SUBCOMMAND_LINES = ("push SOURCE [TARGET]", "inspect SOURCE", "login REGISTRY",
+SUBCOMMAND_LINES = ("push SOURCE [TARGET]", "build [CONTEXT]", "inspect SOURCE", "login REGISTRY",
                     "ecr get-login-password", "ecr-public get-login-password")
 
 
@@ -46,6 +46,8 @@ class CliTest(IntegrationTestCase):
 
     def test_each_subcommand_help(self):
         for args, options in ((["inspect", "--help"], ["--json"]),
+                              (["build", "--help"], ["--file", "--tag", "--output", "--build-arg", "--platform",
+                                                     "--target", "--from", "--add", "--plain-http"]),
                               (["login", "--help"], ["--username", "--password-stdin", "--ca-file", "--insecure"]),
                               (["ecr", "--help"], ["--region", "get-login-password"]),
                               (["help", "ecr-public"], ["--region", "get-login-password"])):
@@ -60,7 +62,7 @@ class CliTest(IntegrationTestCase):
         mark = reg.mark()
         path, _ = self.fixture("good", fixtures.write_toplevel)
         self.assertUsageError(self.oci_push("pussh", path, f"{reg.host}/app:1"),
-                              'unknown subcommand "pussh"', "push, pull, copy, verify, inspect, login, ecr, ecr-public")
+                              'unknown subcommand "pussh"', "push, pull, copy, build, verify, inspect, login, ecr, ecr-public")
         self.assertEqual(reg.access_requests(mark), [], reg.describe_requests(mark))
 
     def test_unknown_option_is_a_usage_error(self):

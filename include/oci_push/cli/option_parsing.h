@@ -9,6 +9,9 @@
 
 namespace ocipush {
 
+// --jobs' ceiling, for every subcommand that has it.
+inline constexpr unsigned kMaxJobs = 64;
+
 // Parses argv; a cxxopts complaint becomes a UsageError (exit 2) that points at `help_command`'s --help.
 cxxopts::ParseResult parse_or_usage_error(cxxopts::Options& options, int argc, const char* const* argv,
                                           const std::string& help_command);

@@ -1,5 +1,6 @@
 // `oci-push [push] SOURCE [TARGET]`: its command line (argv -> PushCommand), its help, what it prints.
 #pragma once
+#include <cxxopts.hpp>
 #include <ostream>
 #include <string>
 
@@ -30,6 +31,11 @@ std::string format_push_result(const PushResult& result, bool json, const std::s
 
 // The subcommand: parses argv (as parse_push_command), reads the password from stdin when asked,
 // pushes with progress on stderr, prints the result on `out`. Returns the exit status; throws Error.
+// The options that say how the work is done (--jobs, --threads, --chunk-size, --compression, --no-cache,
+// --cache-from, --dry-run), shared by push and build; throws UsageError.
+void parse_work(const cxxopts::ParseResult& r, PushOptions& p);
+// One manifest digest a line, for --digest-file.
+void write_digest_file(const std::string& path, const PushResult& result);
 int run_push_command(int argc, const char* const* argv, std::ostream& out);
 
 }  // namespace ocipush

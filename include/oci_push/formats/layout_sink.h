@@ -5,11 +5,15 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "oci_push/formats/oci_layout.h"
 #include "oci_push/model/image_sink.h"
 
 namespace ocipush {
+
+// The oci-layout file every OCI image layout begins with.
+inline constexpr std::string_view kOciLayoutFileContent = R"({"imageLayoutVersion":"1.0.0"})";
 
 // Pure: `index_json` (empty: none yet) with an entry for `manifest` named `name` (both annotations),
 // replacing any entry of that name; other entries kept as they are.

@@ -2,6 +2,7 @@
 // layers as descriptors plus where their bytes come from. No transfer state: sinks keep their own.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +55,8 @@ struct Image {
   // The source's own manifest, when it has one (OCI sources): pushed byte for byte when nothing changes.
   std::optional<std::string> manifest;
   Digest manifest_digest;
+  // Put on a manifest written here (a build's base name and digest, --annotation); OCI manifests only.
+  std::map<std::string, std::string> manifest_annotations;
 };
 
 struct Index;

@@ -65,6 +65,7 @@ struct ImageManifest {
   ManifestFormat format = ManifestFormat::Docker;
   Descriptor config;
   std::vector<Descriptor> layers;
+  std::map<std::string, std::string> annotations;  // OCI only; a build's base name and digest
 };
 
 std::string_view manifest_media_type(ManifestFormat format);

@@ -38,6 +38,8 @@ class DigestCache {
   // hashed to `diff_id` before: an unchanged file need not be read again to check its diff_ids.
   bool verified(const std::string& identity, const Digest& diff_id) const;
   void record_verified(const std::string& identity, const Digest& diff_id);
+  // What the bytes at `identity` hashed to before (a build's layer tar made of unchanged files).
+  std::optional<Digest> verified_digest(const std::string& identity) const;
 
   // An upload session a push left open (killed, interrupted, out of retries), so the next run continues
   // it: by a key naming the registry, repository and everything that decides the blob's bytes.

@@ -55,6 +55,15 @@ struct PullDestination {
   std::string path;
 };
 PullDestination parse_pull_destination(const std::string& destination);
+// Refuses a destination a pull (or a build's --output) cannot write, before any work: an existing tarball
+// that is not a bundle; creates a layout's directory unless `dry_run`.
+void check_destination(const PullDestination& dest, bool dry_run);
+// `jobs` written into `dest` as a pull writes them (a tarball's docker manifest.json lists `platform`).
+struct PushContext;
+PushResult push_to_destination(std::vector<PushJob> jobs, const PullDestination& dest, PushContext& context,
+                               const Platform& platform);
+// The platform docker would run here.
+Platform this_machine_platform();
 
 // Every REF into one layout, blobs stored once, each REF named in index.json by its full name. A blob
 // the layout holds is not fetched again; a half-written one is continued with Range.

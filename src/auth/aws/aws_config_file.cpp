@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "oci_push/util/ascii.h"
 #include "oci_push/util/error.h"
 
 namespace ocipush {
@@ -11,13 +12,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 }  // namespace
@@ -50,7 +44,7 @@ AwsIniFile parse_aws_ini(std::string_view text, std::string_view source) {
     const size_t eq = line.find('=');
     if (eq == std::string_view::npos || !section)
       throw Error(fmt::format("{}, line {}: expected [section] or key = value", source, line_no));
-    const std::string key = lower(trim(line.substr(0, eq)));
+    const std::string key = ascii_lower(trim(line.substr(0, eq)));
     const std::string_view value = trim(line.substr(eq + 1));
     in_nested = value.empty();
     if (!in_nested) (*section)[key] = std::string(value);

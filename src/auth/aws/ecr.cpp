@@ -7,6 +7,7 @@
 
 #include "oci_push/auth/aws/aws_credentials.h"
 #include "oci_push/model/reference.h"
+#include "oci_push/util/ascii.h"
 #include "oci_push/util/base64.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/json_limits.h"
@@ -18,12 +19,6 @@ using nlohmann::json;
 
 constexpr int kThrottleRetries = 4;
 constexpr int64_t kFirstBackoffMs = 500;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The partition's DNS suffix for a region of a dual-stack (on.aws) name.
 std::string suffix_for_region(const std::string& region) {
@@ -45,7 +40,7 @@ bool is_throttling(const HttpResponse& r) {
 }  // namespace
 
 std::optional<EcrRegistry> parse_ecr_hostname(std::string_view host_text) {
-  const std::string host = lower(host_without_port(host_text));
+  const std::string host = ascii_lower(host_without_port(host_text));
   if (host == "public.ecr.aws" || host == "ecr-public.aws.com") {
     EcrRegistry r;
     r.region = "us-east-1";

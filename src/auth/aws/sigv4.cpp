@@ -9,6 +9,7 @@
 #include <map>
 
 #include "oci_push/model/digest.h"
+#include "oci_push/util/ascii.h"
 #include "oci_push/util/percent_encode.h"
 
 namespace ocipush {
@@ -31,13 +32,6 @@ std::string to_hex(std::string_view bytes) {
     out += kHex[c >> 4];
     out += kHex[c & 15];
   }
-  return out;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
 }
 
@@ -141,7 +135,7 @@ struct CanonicalHeaders {
 CanonicalHeaders canonical_headers(const std::vector<HttpHeader>& headers) {
   std::map<std::string, std::string> merged;  // sorted by lowercase name
   for (const auto& h : headers) {
-    auto& value = merged[lower(h.name)];
+    auto& value = merged[ascii_lower(h.name)];
     value += (value.empty() ? "" : ",") + canonical_value(h.value);
   }
   CanonicalHeaders out;

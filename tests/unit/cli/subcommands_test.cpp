@@ -31,7 +31,7 @@ std::string output_of(std::vector<const char*> args) {
 }
 
 // The usage error's message; "" when there is none.
-std::string usage_error(std::vector<const char*> args) {
+std::string subcommand_usage_error(std::vector<const char*> args) {
   auto argv = command_line(std::move(args));
   std::ostringstream out;
   try {
@@ -84,11 +84,11 @@ TEST(Subcommands, EachHelpShowsItsOwnOptions) {
 }
 
 TEST(Subcommands, UnknownSubcommandIsAUsageErrorListingThem) {
-  const auto message = usage_error({"pussh", "img.tar", "reg/x"});
+  const auto message = subcommand_usage_error({"pussh", "img.tar", "reg/x"});
   EXPECT_TRUE(contains(message, "unknown subcommand \"pussh\"")) << message;
-  EXPECT_TRUE(contains(message, "push, pull, copy, verify, inspect, login, ecr, ecr-public")) << message;
-  EXPECT_TRUE(contains(usage_error({"help", "pussh"}), "unknown subcommand \"pussh\""));
-  EXPECT_TRUE(contains(usage_error({"log\nin"}), "unknown subcommand \"log\\x0ain\"")) << "one line";
+  EXPECT_TRUE(contains(message, "push, pull, copy, build, verify, inspect, login, ecr, ecr-public")) << message;
+  EXPECT_TRUE(contains(subcommand_usage_error({"help", "pussh"}), "unknown subcommand \"pussh\""));
+  EXPECT_TRUE(contains(subcommand_usage_error({"log\nin"}), "unknown subcommand \"log\\x0ain\"")) << "one line";
 }
 
 TEST(Subcommands, UnknownOptionIsAUsageErrorNamingIt) {
@@ -98,15 +98,15 @@ TEST(Subcommands, UnknownOptionIsAUsageErrorNamingIt) {
                            {"inspect", "--frobnicate", "img.tar"},
                            {"login", "reg", "--frobnicate"},
                            {"ecr", "get-login-password", "--frobnicate"}}) {
-    const auto message = usage_error(args);
+    const auto message = subcommand_usage_error(args);
     EXPECT_TRUE(contains(message, "\"frobnicate\"")) << args[0] << ": " << message;
   }
-  EXPECT_TRUE(contains(usage_error({"inspect", "--frobnicate"}), "see oci-push inspect --help"));
+  EXPECT_TRUE(contains(subcommand_usage_error({"inspect", "--frobnicate"}), "see oci-push inspect --help"));
 }
 
 TEST(Subcommands, MissingSourceIsAUsageError) {
-  EXPECT_TRUE(contains(usage_error({}), "missing SOURCE"));
-  EXPECT_TRUE(contains(usage_error({"push"}), "missing SOURCE"));
+  EXPECT_TRUE(contains(subcommand_usage_error({}), "missing SOURCE"));
+  EXPECT_TRUE(contains(subcommand_usage_error({"push"}), "missing SOURCE"));
 }
 
 TEST(Subcommands, BareFormIsPush) {
@@ -141,7 +141,7 @@ TEST(Subcommands, ExistingPathIsASourceNotASubcommand) {
   fs::current_path(dir);
   std::ofstream("imagefile") << "x";
   const auto r = route({"imagefile", "reg/x"});
-  const auto other = usage_error({"otherfile", "reg/x"});
+  const auto other = subcommand_usage_error({"otherfile", "reg/x"});
   fs::current_path(cwd);
   fs::remove_all(dir);
   EXPECT_EQ(r.subcommand, find_subcommand("push"));

@@ -9,7 +9,7 @@
 namespace ocipush {
 namespace {
 
-std::string sample(size_t n) {
+std::string codec_sample(size_t n) {
   std::string s;
   for (size_t i = 0; s.size() < n; ++i) s += "usr/lib/file" + std::to_string(i * 2654435761u % 100003) + "\n";
   s.resize(n);
@@ -47,7 +47,7 @@ TEST(LayerCodec, CacheKeysTellSettingsApart) {
 }
 
 TEST(ZstdStream, SameBytesForEveryWorkerCountAndRoundTrips) {
-  const auto data = sample(11 << 20);  // several jobs of kZstdJobSize
+  const auto data = codec_sample(11 << 20);  // several jobs of kZstdJobSize
   std::atomic<bool> stop{false};
   std::string first;
   for (unsigned workers : {1u, 2u, 3u, 8u}) {
@@ -88,7 +88,7 @@ std::string compressed(const std::string& codec, const std::string& data, unsign
 }
 
 TEST(CompressStream, NoneIsTheBytesThemselves) {
-  auto data = sample(3000);
+  auto data = codec_sample(3000);
   CompressedDigests d;
   EXPECT_EQ(compressed("none", data, 2, &d), data);
   EXPECT_EQ(d.compressed, d.uncompressed);
@@ -96,7 +96,7 @@ TEST(CompressStream, NoneIsTheBytesThemselves) {
 }
 
 TEST(CompressStream, GzipIsTheBlockParallelGzip) {
-  auto data = sample(2500000);
+  auto data = codec_sample(2500000);
   EXPECT_EQ(compressed("gzip:2", data, 3), gzip_compress(data, 2));
 }
 

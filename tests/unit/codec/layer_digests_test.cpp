@@ -9,7 +9,7 @@
 namespace ocipush {
 namespace {
 
-std::string sample(size_t n) {
+std::string digests_sample(size_t n) {
   std::string s;
   for (size_t i = 0; s.size() < n; ++i) s += "line " + std::to_string(i % 1000) + "\n";
   s.resize(n);
@@ -25,7 +25,7 @@ std::string zstd_of(const std::string& data) {
 std::atomic<bool> no_stop{false};
 
 TEST(LayerDigests, Gzip) {
-  auto data = sample(3 << 20);
+  auto data = digests_sample(3 << 20);
   auto gz = gzip_compress(data);
   auto d = digest_compressed_layer(StringSource(gz), LayerCompression::Gzip, nullptr, no_stop);
   EXPECT_EQ(d.stored, sha256_of(gz));
@@ -33,14 +33,14 @@ TEST(LayerDigests, Gzip) {
 }
 
 TEST(LayerDigests, GzipWithSeveralMembers) {
-  auto a = sample(100000), b = sample(5000);
+  auto a = digests_sample(100000), b = digests_sample(5000);
   auto gz = gzip_compress(a) + gzip_compress(b);
   EXPECT_EQ(digest_compressed_layer(StringSource(gz), LayerCompression::Gzip, nullptr, no_stop).uncompressed,
             sha256_of(a + b));
 }
 
 TEST(LayerDigests, Zstd) {
-  auto data = sample(2 << 20);
+  auto data = digests_sample(2 << 20);
   auto z = zstd_of(data);
   auto d = digest_compressed_layer(StringSource(z), LayerCompression::Zstd, nullptr, no_stop);
   EXPECT_EQ(d.stored, sha256_of(z));
@@ -48,7 +48,7 @@ TEST(LayerDigests, Zstd) {
 }
 
 TEST(LayerDigests, AnyChunkingGivesTheSameDigest) {
-  auto data = sample(300000);
+  auto data = digests_sample(300000);
   auto gz = gzip_compress(data);
   UncompressedDigester digester(LayerCompression::Gzip, "x");
   for (size_t i = 0; i < gz.size(); i += 7) digester.update(std::string_view(gz).substr(i, 7));
@@ -56,11 +56,11 @@ TEST(LayerDigests, AnyChunkingGivesTheSameDigest) {
 }
 
 TEST(LayerDigests, TruncatedAndCorruptDataAreErrors) {
-  auto gz = gzip_compress(sample(300000));
+  auto gz = gzip_compress(digests_sample(300000));
   EXPECT_THROW(digest_compressed_layer(StringSource(gz.substr(0, gz.size() / 2)), LayerCompression::Gzip, nullptr,
                                        no_stop),
                Error);
-  auto z = zstd_of(sample(300000));
+  auto z = zstd_of(digests_sample(300000));
   EXPECT_THROW(digest_compressed_layer(StringSource(z.substr(0, z.size() - 10)), LayerCompression::Zstd, nullptr,
                                        no_stop),
                Error);

@@ -35,7 +35,7 @@ class FileSourceTest : public ::testing::Test {
   fs::path dir_;
 };
 
-std::string read(const ByteSource& s, uint64_t offset, size_t len) {
+std::string read_range(const ByteSource& s, uint64_t offset, size_t len) {
   std::string buf(len, '?');
   buf.resize(s.read_at(offset, buf.data(), len));
   return buf;
@@ -46,16 +46,16 @@ TEST_F(FileSourceTest, ReadsAtOffsets) {
   const FileSource f(path);
   EXPECT_EQ(f.size(), 10u);
   EXPECT_EQ(f.name(), path);
-  EXPECT_EQ(read(f, 0, 4), "0123");
-  EXPECT_EQ(read(f, 7, 100), "789");
-  EXPECT_EQ(read(f, 10, 5), "");
-  EXPECT_EQ(read(f, 1u << 30, 5), "");
+  EXPECT_EQ(read_range(f, 0, 4), "0123");
+  EXPECT_EQ(read_range(f, 7, 100), "789");
+  EXPECT_EQ(read_range(f, 10, 5), "");
+  EXPECT_EQ(read_range(f, 1u << 30, 5), "");
 }
 
 TEST_F(FileSourceTest, EmptyFile) {
   const FileSource f(write("empty", ""));
   EXPECT_EQ(f.size(), 0u);
-  EXPECT_EQ(read(f, 0, 10), "");
+  EXPECT_EQ(read_range(f, 0, 10), "");
 }
 
 TEST_F(FileSourceTest, MissingFileNamesThePath) {
@@ -86,7 +86,7 @@ TEST_F(FileSourceTest, ConcurrentReads) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (size_t off = static_cast<size_t>(t) * 1000; off < data.size(); off += 65536) {
-        if (read(f, off, 4096) != data.substr(off, 4096)) ++mismatches;
+        if (read_range(f, off, 4096) != data.substr(off, 4096)) ++mismatches;
       }
     });
   }

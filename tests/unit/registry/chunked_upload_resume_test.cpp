@@ -12,7 +12,7 @@ namespace {
 using testing::FakeHttpClient;
 using testing::fast_retries;
 
-const Digest kDigest = *Digest::parse("sha256:" + std::string(64, 'b'));
+const Digest kResumeDigest = *Digest::parse("sha256:" + std::string(64, 'b'));
 
 // ping, POST, first PATCH (bytes 0-4) answered; the second PATCH fails on the network.
 void start(FakeHttpClient& http, RegistryClient& client, ChunkedUpload& upload) {
@@ -27,7 +27,7 @@ void push_ten_bytes(FakeHttpClient& http) {
   ChunkedUpload upload(client, "app", 5);
   start(http, client, upload);
   upload.write("56789");
-  upload.finish(kDigest);
+  upload.finish(kResumeDigest);
 }
 
 TEST(ChunkedUploadResume, ResumesFromTheOffsetTheRegistryHolds) {
@@ -105,7 +105,7 @@ TEST(RegistryClientRetries, A503IsRetriedThenTheAnswerUsed) {
   http.answer(200, {{"content-length", "3"}});
   RegistryClient client(http, "reg.example", fast_retries(2));
   client.ping();
-  EXPECT_EQ(client.blob_size("app", kDigest), 3u);
+  EXPECT_EQ(client.blob_size("app", kResumeDigest), 3u);
   EXPECT_EQ(http.requests.size(), 3u);
 }
 
@@ -115,7 +115,7 @@ TEST(RegistryClientRetries, ANonRetryableStatusIsNotRetried) {
   http.answer(400);
   RegistryClient client(http, "reg.example", fast_retries(5));
   client.ping();
-  EXPECT_THROW(client.blob_size("app", kDigest), Error);
+  EXPECT_THROW(client.blob_size("app", kResumeDigest), Error);
   EXPECT_EQ(http.requests.size(), 2u);
 }
 
