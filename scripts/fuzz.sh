@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-25}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(tar_index image_json reference www_authenticate aws_config)
+[ ${#targets[@]} -gt 0 ] || targets=(tar_index image_json reference www_authenticate aws_config dockerfile)
 cxx="${CXX_FUZZ:-clang++-14}"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g0" -DCMAKE_CXX_COMPILER="$cxx" \
   -DOCI_PUSH_FUZZ=ON -DOCI_PUSH_TESTS=OFF >/dev/null

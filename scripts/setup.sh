@@ -10,6 +10,8 @@ packages=(
   time zstd xz-utils gzip
   # ECR and Bearer tests: botocore recomputes SigV4 signatures in the AWS stand-in; jwt signs registry tokens
   python3-botocore python3-jwt
+  # --json outputs are validated against docs/json/*.schema.json; man pages are rendered by the docs test
+  python3-jsonschema man-db groff-base
   # scripts/ci-extra.sh: libFuzzer targets (clang + compiler-rt), peak RSS of hostile-input tests
   clang-14 libclang-rt-14-dev time
 )

@@ -55,7 +55,7 @@ ordered_json image_json(const Artifact& a) {
       layer["size"] = l.stored_size();
     }
     layer["compression"] = compression_name(l.stored_compression);
-    layer["diffId"] = l.diff_id.str();
+    if (!l.diff_id.hex.empty()) layer["diffId"] = l.diff_id.str();  // an artifact's blob has none
     if (l.foreign) layer["foreign"] = true;
     j["layers"].push_back(layer);
   }
@@ -96,8 +96,8 @@ void write_text(std::ostringstream& out, const Artifact& a, const std::string& i
     out << indent << "  layer " << i + 1 << " ";
     if (l.descriptor) out << l.descriptor->digest.str() << " ";
     out << human_size(l.descriptor ? l.descriptor->size : l.stored_size()) << " "
-        << compression_name(l.stored_compression) << (l.foreign ? " foreign" : "") << " diff_id " << l.diff_id.str()
-        << "\n";
+        << compression_name(l.stored_compression) << (l.foreign ? " foreign" : "")
+        << (l.diff_id.hex.empty() ? "" : " diff_id " + l.diff_id.str()) << "\n";
   }
 }
 

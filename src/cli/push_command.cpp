@@ -73,7 +73,7 @@ nlohmann::ordered_json blob_json(const BlobOutcome& b) {
   j["digest"] = b.descriptor.digest.str();
   j["size"] = b.descriptor.size;
   j["mediaType"] = b.descriptor.media_type;
-  if (b.diff_id) j["diffId"] = b.diff_id->str();
+  if (b.diff_id && !b.diff_id->hex.empty()) j["diffId"] = b.diff_id->str();  // an artifact's blob has none
   j["skipped"] = b.skipped;
   if (b.diff_id) j["resumedBytes"] = b.resumed_bytes;
   if (b.foreign) j["foreign"] = true;
@@ -107,7 +107,8 @@ nlohmann::ordered_json repository_json(const RepositoryResult& r, bool dry_run) 
   j["mediaType"] = r.manifest.media_type;
   j["repository"] = r.name;
   j["tags"] = r.tags;
-  add_manifest_json(j, r.manifest);
+  if (r.skipped) j["skipped"] = true;
+  else add_manifest_json(j, r.manifest);
   j["dryRun"] = dry_run;
   return j;
 }

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -308,13 +309,17 @@ std::optional<std::string> RegistryClient::put_manifest(const std::string& repo,
   return response.header("docker-content-digest");
 }
 
-std::optional<Digest> RegistryClient::head_manifest(const std::string& repo, const std::string& reference) {
+std::optional<ManifestHead> RegistryClient::head_manifest(const std::string& repo, const std::string& reference) {
   auto response =
       send({"HEAD", base_url_ + "/v2/" + repo + "/manifests/" + reference, {{"Accept", kManifestAccept}}, {}, 0}, repo);
   if (response.status == 404) return std::nullopt;
   if (response.status != 200) fail("HEAD manifest " + repo + ":" + reference, response);
   auto said = response.header("docker-content-digest");
-  return said ? Digest::parse(*said) : std::nullopt;
+  auto digest = said ? Digest::parse(*said) : std::nullopt;
+  if (!digest) return std::nullopt;
+  ManifestHead head{*digest, response.header("content-type").value_or(""), 0};
+  if (auto length = response.header("content-length")) head.size = std::strtoull(length->c_str(), nullptr, 10);
+  return head;
 }
 
 std::optional<FetchedManifest> RegistryClient::get_referrers(const std::string& repo, const Digest& digest) {

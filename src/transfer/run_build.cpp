@@ -3,6 +3,7 @@
 // hashed (or known from the digest cache), then push_to_sinks to each -t and the --output.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -166,6 +167,21 @@ BuildRequest build_request(const BuildOptions& options) {
   return r;
 }
 
+// A tarball is written in place from a plan of every blob's size, which a layer compressed here has only
+// once it is: the image goes into an OCI layout beside DEST first, then from there into the tarball.
+PushResult write_tarball(const Artifact& artifact, const PushTarget& named, const PullDestination& dest,
+                         PushContext& context, const Platform& platform) {
+  const std::string staging = dest.path + ".layout.partial";
+  std::error_code ignored;
+  fs::remove_all(staging, ignored);
+  push_to_destination({{artifact, named}}, {PullDestination::Kind::Layout, staging}, context, platform);
+  auto staged = open_source(parse_source_spec("oci:" + staging));
+  if (staged.artifacts.size() != 1) throw Error(staging + ": expected the one image just built");
+  auto written = push_to_destination({{staged.artifacts.front(), named}}, dest, context, platform);
+  fs::remove_all(staging, ignored);
+  return written;
+}
+
 PushTarget target_of(const std::string& text) {
   Reference ref = parse_reference(text);
   if (ref.digest) throw UsageError("-t " + in_quotes(text) + ": a tag, not a digest (the digest is the build's)");
@@ -178,8 +194,15 @@ BuildResult run_build(const BuildOptions& options, Progress& progress, const Htt
   return interruptible([&] {
     if (options.tags.empty() && options.output.empty())
       throw UsageError("build needs somewhere to put the image: -t REGISTRY/REPO[:TAG] or --output DEST");
+    // -t REG/app:1 -t REG/app:latest is one push with two tags, as docker build does it.
     std::vector<PushTarget> targets;
-    for (const auto& t : options.tags) targets.push_back(target_of(t));
+    for (const auto& t : options.tags) {
+      PushTarget target = target_of(t);
+      auto same = std::find_if(targets.begin(), targets.end(), [&](const PushTarget& o) { return o.name() == target.name(); });
+      if (same == targets.end()) targets.push_back(std::move(target));
+      else if (std::find(same->tags.begin(), same->tags.end(), target.tags[0]) == same->tags.end())
+        same->tags.push_back(target.tags[0]);
+    }
     std::optional<PullDestination> dest;
     if (!options.output.empty()) dest = parse_pull_destination(options.output);
     BuildRequest request = build_request(options);  // every local error before any connection
@@ -213,8 +236,10 @@ BuildResult run_build(const BuildOptions& options, Progress& progress, const Htt
     if (dest) {
       PushTarget named = targets.empty() ? PushTarget{"localhost", "localhost", "oci-push-build", {"latest"}, std::nullopt}
                                          : targets.front();
-      auto written = push_to_destination({{built.artifact, named}}, *dest, context,
-                                         request.platforms.empty() ? request.host_platform : request.platforms.front());
+      const Platform platform = request.platforms.empty() ? request.host_platform : request.platforms.front();
+      auto written = dest->kind == PullDestination::Kind::Layout || push.dry_run
+                         ? push_to_destination({{built.artifact, named}}, *dest, context, platform)
+                         : write_tarball(built.artifact, named, *dest, context, platform);
       for (auto& r : written.repositories) result.pushed.repositories.push_back(std::move(r));
       result.pushed.dry_run = push.dry_run;
     }

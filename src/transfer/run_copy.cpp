@@ -52,10 +52,12 @@ std::optional<RepositoryResult> already_there(Ends& ends, const Reference& src, 
   auto have = ends.connect(dst, Access::Pull)->head_manifest(dst.repository, *dst.tag);
   if (!have) return std::nullopt;
   auto want = ends.connect(src, Access::Pull)->head_manifest(src.repository, *src.tag);
-  if (!want || *want != *have) return std::nullopt;
-  ends.progress.event(dst.str() + " already is " + want->str() + ", skipped");
-  RepositoryResult skipped{dst.name(), {*dst.tag}, {}};
-  skipped.manifest.digest = *want;
+  if (!want || want->digest != have->digest) return std::nullopt;
+  ends.progress.event(dst.str() + " already is " + want->digest.str() + ", skipped");
+  RepositoryResult skipped{dst.name(), {*dst.tag}, {}, true};
+  skipped.manifest.digest = want->digest;
+  skipped.manifest.media_type = have->media_type;
+  skipped.manifest.size = have->size;
   return skipped;
 }
 

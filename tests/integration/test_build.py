@@ -12,12 +12,15 @@ import shutil
 import stat
 import subprocess
 import tarfile
+import tempfile
 import time
 import urllib.parse
 import unittest
 
 from harness import fixtures, verify
+from harness.cli import run_tool as run
 from harness.base import DIGEST_RE, IntegrationTestCase
+from harness import oci_fixtures as of
 from harness.pull_base import PullTestCase, multi_layout
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
@@ -79,13 +82,6 @@ def make_context(root, dockerfile=DOCKERFILE):
     return root
 
 
-def run(cmd, **kw):
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
-    if p.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
-    return p
-
-
 def tree(root):
     """Every path under root with its type, mode, owner, link target and content digest."""
     out = {}
@@ -103,6 +99,36 @@ def tree(root):
                     what = ("file", hashlib.sha256(f.read()).hexdigest())
             out[rel] = (stat.filemode(st.st_mode), st.st_uid, st.st_gid) + what
     return out
+
+
+def attested_layout(workdir, path):
+    """multi_layout's index with a BuildKit-style attestation manifest added for its first image."""
+    multi_layout(workdir, path)
+    index_desc = next(d for d in of.load_index_json(path)["manifests"]
+                      if d.get("annotations", {}).get(of.REF_NAME) == "multi")
+    with open(of.blob_path(path, index_desc["digest"]), "rb") as f:
+        index = json.load(f)
+    config = b"{}"
+    statement = json.dumps({"_type": "https://in-toto.io/Statement/v0.1", "subject": []}).encode()
+    of.write_blob(path, config)
+    of.write_blob(path, statement)
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": of.desc_of(config, "application/vnd.oci.image.config.v1+json"),
+                           "layers": [of.desc_of(statement, "application/vnd.in-toto+json")]}).encode()
+    of.write_blob(path, manifest)
+    index["manifests"].append(of.desc_of(manifest, "application/vnd.oci.image.manifest.v1+json",
+                                         platform={"architecture": "unknown", "os": "unknown"},
+                                         annotations={"vnd.docker.reference.type": "attestation-manifest",
+                                                      "vnd.docker.reference.digest": index["manifests"][0]["digest"]}))
+    index_bytes = json.dumps(index).encode()
+    of.write_blob(path, index_bytes)
+    top = of.load_index_json(path)
+    for d in top["manifests"]:
+        if d.get("annotations", {}).get(of.REF_NAME) == "multi":
+            d["digest"], d["size"] = of.sha256_digest(index_bytes), len(index_bytes)
+            d["annotations"][of.REF_NAME] = "attested"
+    of.write_index_json(path, top)
+    return None  # of.read_layout reads images only; the attestation has no image config
 
 
 class BuildTestCase(IntegrationTestCase):
@@ -218,6 +244,24 @@ class BuildReproducibleTest(BuildTestCase):
         self.assertEqual(uploads, [], self.reg.describe_requests(mark))
         self.assertNotIn("uploaded", res.stderr)
 
+    def test_a_changed_file_rebuilds_only_its_layer(self):
+        ctx = os.path.join(self.tmp, "ctx")
+        write(os.path.join(ctx, "one/a"), "a\n")
+        write(os.path.join(ctx, "two/b"), "b\n")
+        write(os.path.join(ctx, "Dockerfile"), "FROM scratch\nCOPY one/ /one/\nCOPY two/ /two/\n")
+        self.assertPushed(self.build(ctx, "-t", f"{self.reg.host}/inc:1"), self.reg.host, "inc")
+        before = json.loads(verify.inspect_raw(self.tmp, self.reg.host, "inc", "1"))["layers"]
+        write(os.path.join(ctx, "two/b"), "b, changed\n")
+        mark = self.reg.mark()
+        self.assertPushed(self.build(ctx, "-t", f"{self.reg.host}/inc:2"), self.reg.host, "inc")
+        after = json.loads(verify.inspect_raw(self.tmp, self.reg.host, "inc", "2"))["layers"]
+        self.assertEqual(after[0], before[0])
+        self.assertNotEqual(after[1]["digest"], before[1]["digest"])
+        sent = {urllib.parse.unquote(r.uri.split("digest=")[1].split("&")[0]) for r in self.reg.requests(mark)
+                if r.method in ("POST", "PUT") and "/blobs/uploads/" in r.path and "digest=" in r.uri}
+        config = json.loads(verify.inspect_raw(self.tmp, self.reg.host, "inc", "2"))["config"]["digest"]
+        self.assertEqual(sent, {after[1]["digest"], config})
+
 
 class BuildFrontEndsTest(BuildTestCase):
 
@@ -266,6 +310,68 @@ class BuildFrontEndsTest(BuildTestCase):
         self.assertEqual(files["home/app/hello.txt"][1:3], (4242, 77))
         with open(os.path.join(bundle, "rootfs/etc/motd")) as f:
             self.assertEqual(f.read(), "built by \n")
+
+    def test_metadata_instructions_and_compressed_tars(self):
+        ctx = os.path.join(self.tmp, "ctx")
+        os.makedirs(ctx)
+        for mode, suffix in (("w:bz2", "bz2"), ("w:xz", "xz")):
+            with tarfile.open(os.path.join(ctx, f"t.tar.{suffix}"), mode) as t:
+                data = f"from {suffix}\n".encode()
+                info = tarfile.TarInfo(f"{suffix}/file")
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+        write(os.path.join(ctx, "Dockerfile"),
+              "FROM scratch\nADD t.tar.bz2 t.tar.xz /opt/\nSHELL [\"/bin/bash\", \"-c\"]\n"
+              "HEALTHCHECK --interval=30s --timeout=3s --retries=2 CMD curl -f http://localhost/\n"
+              "ONBUILD COPY . /src\nENTRYPOINT run --fast\nMAINTAINER someone\n")
+        self.assertPushed(self.build(ctx, "-t", f"{self.reg.host}/meta:1"), self.reg.host, "meta")
+        cfg = self.config("meta")
+        c = cfg["config"]
+        self.assertEqual(c["Shell"], ["/bin/bash", "-c"])
+        self.assertEqual(c["Entrypoint"], ["/bin/bash", "-c", "run --fast"])
+        self.assertEqual(c["Healthcheck"], {"Test": ["CMD-SHELL", "curl -f http://localhost/"], "Interval": 30000000000,
+                                            "Timeout": 3000000000, "Retries": 2})
+        self.assertEqual(c["OnBuild"], ["COPY . /src"])
+        self.assertEqual(cfg["author"], "someone")
+        files = tree(self.unpack("meta"))
+        self.assertIn("opt/bz2/file", files)
+        self.assertIn("opt/xz/file", files)
+
+    def test_dockerfile_own_dockerignore_dry_run_json_and_digest_file(self):
+        ctx = os.path.join(self.tmp, "ctx")
+        write(os.path.join(ctx, "keep.txt"), "keep\n")
+        write(os.path.join(ctx, "secret.env"), "TOKEN=x\n")
+        write(os.path.join(ctx, ".dockerignore"), "keep.txt\n")
+        write(os.path.join(ctx, "app.Dockerfile"), "FROM scratch\nCOPY . /ctx/\n")
+        write(os.path.join(ctx, "app.Dockerfile.dockerignore"), "*.env\n")
+        mark = self.reg.mark()
+        res = self.build(ctx, "-f", os.path.join(ctx, "app.Dockerfile"), "--dry-run", "-t", f"{self.reg.host}/dry:1")
+        self.assertExit(res, 0)
+        self.assertNoManifest(self.reg, "dry", ("1",), since=mark)
+        digest_file = os.path.join(self.tmp, "digest")
+        res = self.build(ctx, "-f", os.path.join(ctx, "app.Dockerfile"), "--json", "--digest-file", digest_file,
+                         "-t", f"{self.reg.host}/dry:1")
+        out = self.parse_json(res)
+        with open(digest_file) as f:
+            self.assertEqual(f.read().strip(), out["digest"])
+        files = tree(self.unpack("dry"))
+        self.assertIn("ctx/keep.txt", files, "the Dockerfile's own .dockerignore replaces the context's")
+        self.assertNotIn("ctx/secret.env", files)
+
+    def test_output_tarball_is_loaded_by_podman(self):
+        ctx = os.path.join(self.tmp, "ctx")
+        write(os.path.join(ctx, "hello"), "hello\n")
+        write(os.path.join(ctx, "Dockerfile"), f"FROM {self.base}\nCOPY hello /hello\n")
+        tarball = os.path.join(self.tmp, "app.tar")
+        res = self.build(ctx, "--output", tarball, "-t", f"{self.reg.host}/tar:1")
+        self.assertExit(res, 0)
+        store = tempfile.mkdtemp(prefix="pd", dir="/tmp")  # podman wants a runroot under 50 characters
+        self.addCleanup(shutil.rmtree, store, True)
+        podman = ["podman", "--root", os.path.join(store, "root"), "--runroot", os.path.join(store, "run"),
+                  "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none"]
+        run(podman + ["load", "-i", tarball])
+        images = run(podman + ["images", "--format", "{{.Repository}}:{{.Tag}}"]).stdout.split()
+        self.assertIn(f"{self.reg.host}/tar:1", images)
 
 
 class BuildBadInputTest(BuildTestCase):
@@ -360,15 +466,20 @@ class BuildAcrossRegistriesTest(BuildTestCase):
 
 class BuildMultiPlatformTest(PullTestCase):
 
-    def test_new_layer_made_once_and_added_to_every_platform(self):
-        path, layout = self.built("multi", multi_layout)
+    def build_on(self, name, layout_builder):
+        """A base index seeded as NAME:1 and a one-COPY build on it pushed to out:1: (registry, ctx, result)."""
+        path, _ = self.built(name, layout_builder)
         reg = self.start_registry()
-        base = self.seed(reg, path, "multi", "multi:1")
+        base = self.seed(reg, path, name, f"{name}:1")
         ctx = os.path.join(self.tmp, "ctx")
         write(os.path.join(ctx, "f.txt"), "on every platform\n")
         write(os.path.join(ctx, "Dockerfile"), f"FROM {base}\nCOPY f.txt /f.txt\nENV A=1\n")
         res = self.oci_push("build", "--plain-http", ctx, "-t", f"{reg.host}/out:1", env=EPOCH)
         self.assertExit(res, 0)
+        return reg, ctx, res
+
+    def test_new_layer_made_once_and_added_to_every_platform(self):
+        reg, ctx, _ = self.build_on("multi", multi_layout)
         index = json.loads(self.registry_raw(f"{reg.host}/out:1"))
         self.assertEqual(index["mediaType"], "application/vnd.oci.image.index.v1+json")
         platforms = sorted(m["platform"]["architecture"] for m in index["manifests"])
@@ -392,6 +503,12 @@ class BuildMultiPlatformTest(PullTestCase):
         self.assertExit(res, 0)
         manifest = json.loads(self.registry_raw(f"{reg.host}/arm:1"))
         self.assertEqual(manifest["mediaType"], "application/vnd.oci.image.manifest.v1+json")
+
+    def test_attestations_of_the_base_index_are_left_out_and_said(self):
+        reg, _, res = self.build_on("attested", attested_layout)
+        self.assertIn("1 attestation manifest(s) of the base index left out", res.stderr)
+        index = json.loads(self.registry_raw(f"{reg.host}/out:1"))
+        self.assertEqual(sorted(m["platform"]["architecture"] for m in index["manifests"]), ["amd64", "arm64"])
 
 
 if __name__ == "__main__":

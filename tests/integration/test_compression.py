@@ -14,7 +14,7 @@ import subprocess
 import tarfile
 import unittest
 
-from harness import cli, fixtures, verify
+from harness import cli, fixtures, json_schemas, verify
 from test_cache import (OCI_LAYER_ZSTD, CacheTestBase, layered_spec, verify_zstd_image,
                         write_one)
 
@@ -172,7 +172,7 @@ class CompressionTest(CacheTestBase):
         self.assertEqual(v3.layer_digests, l3)
         # a gzip:3 cache entry is not used for gzip:1 and vice versa: with the cache on,
         # pushing gzip:1 after gzip:3 still yields the gzip:1 digests
-        self.push("--json", "--compression", "gzip:3", path, f"{reg.host}/h:3")
+        self.parse_json(self.push("--json", "--compression", "gzip:3", path, f"{reg.host}/h:3"))
         again = self.parse_json(self.push("--json", "--compression", "gzip:1", path,
                                           f"{reg.host}/h:1"))
         self.assertEqual([layer["digest"] for layer in again["layers"]], l1)
@@ -208,7 +208,7 @@ class MemoryTest(CacheTestBase):
         with open(out) as f:
             lines = [line for line in f.read().splitlines() if line.strip()]
         rss = int(lines[-1])
-        return rss, json.loads(p.stdout)
+        return rss, json_schemas.loads(p.args[p.args.index(cli.binary_path()) + 1:], p.stdout)
 
     def test_peak_rss_64mib_layer(self):
         path, img = self.fixture("big", write_big_image)

@@ -25,7 +25,7 @@ import tarfile
 import unittest
 import urllib.request
 
-from harness import cli, fixtures
+from harness import cli, fixtures, json_schemas
 from harness.base import IntegrationTestCase
 from harness.fault_proxy import Fault, FaultProxy
 from test_kill import ProxyAt, kill_when_held
@@ -424,7 +424,7 @@ class LongLinkTest(IntegrationTestCase):
         self.assertEqual(p.returncode, 0, f"exit {p.returncode}\n{p.stderr.decode(errors='replace')[-2000:]}")
         with open(out) as f:
             rss = int([line for line in f.read().splitlines() if line.strip()][-1])
-        return rss, json.loads(p.stdout)
+        return rss, json_schemas.loads(p.args[p.args.index(cli.binary_path()) + 1:], p.stdout)
 
     def test_peak_rss_of_a_1gb_layer_is_that_of_a_100mb_one(self):
         reg = self.start_registry()

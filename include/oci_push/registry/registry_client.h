@@ -49,6 +49,13 @@ std::string resolve_location(std::string_view base_url, std::string_view locatio
 // "scheme://host[:port]" of a URL ("" when it has none).
 std::string url_origin(std::string_view url);
 
+// What a HEAD of a manifest says: its digest (Docker-Content-Digest) and media type (Content-Type).
+struct ManifestHead {
+  Digest digest;
+  std::string media_type;
+  uint64_t size = 0;
+};
+
 class RegistryClient {
  public:
   RegistryClient(HttpClient& http, std::string registry_host, RegistryOptions options);
@@ -109,9 +116,9 @@ class RegistryClient {
                                           std::string_view media_type, std::string_view body);
   // GET /manifests/<reference>; nullopt on 404. Accepts image manifests, indexes and lists.
   std::optional<FetchedManifest> get_manifest(const std::string& repo, const std::string& reference);
-  // HEAD /manifests/<reference>: the digest the registry reports (Docker-Content-Digest); nullopt on 404
-  // or when it reports none. No GET: registries' rate limits count GETs.
-  std::optional<Digest> head_manifest(const std::string& repo, const std::string& reference);
+  // HEAD /manifests/<reference>: the digest the registry reports (Docker-Content-Digest), with the media
+  // type and size; nullopt on 404 or when it reports no digest. No GET: registries' rate limits count GETs.
+  std::optional<ManifestHead> head_manifest(const std::string& repo, const std::string& reference);
   // GET /v2/<repo>/referrers/<digest> (OCI 1.1): the index of what refers to the manifest; nullopt where
   // the registry has no referrers API (404, 405, 400), as distribution 2.8. The first page only.
   std::optional<FetchedManifest> get_referrers(const std::string& repo, const Digest& digest);

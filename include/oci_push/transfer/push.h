@@ -71,6 +71,7 @@ struct RepositoryResult {
   std::string name;  // registry/repository
   std::vector<std::string> tags;
   ManifestResult manifest;
+  bool skipped = false;  // the tag already named this manifest (copy --from-file): only digest and media type
 };
 
 struct PushResult {

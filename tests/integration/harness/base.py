@@ -15,7 +15,7 @@ import sys
 import tempfile
 import unittest
 
-from . import cli, fixtures, verify
+from . import cli, fixtures, json_schemas, verify
 from .registry import Registry
 
 KEEP = os.environ.get("OCI_PUSH_IT_KEEP") == "1"
@@ -84,12 +84,23 @@ class IntegrationTestCase(unittest.TestCase):
         self.assertIsNotNone(m, f"stdout line does not match {pat}\n{res.describe()}")
         return m.group(1)
 
-    def parse_json(self, res: cli.Result) -> dict:
+    def read_json(self, res: cli.Result) -> dict | list:
+        """--json output: exit 0, it parses, and it matches its schema in docs/json/ (picked by the
+        subcommand, harness/json_schemas.py). push's shape is a list for several repositories."""
         self.assertExit(res, 0)
         try:
             obj = json.loads(res.stdout)
         except ValueError as e:
             self.fail(f"--json output does not parse: {e}\n{res.describe()}")
+        try:
+            json_schemas.validate(res.args, obj)
+        except AssertionError as e:
+            self.fail(f"{e}\n{res.describe()}")
+        return obj
+
+    def parse_json(self, res: cli.Result) -> dict:
+        """read_json for one object (one repository, or inspect)."""
+        obj = self.read_json(res)
         self.assertIsInstance(obj, dict, res.describe())
         return obj
 

@@ -82,3 +82,12 @@ def run(args: list[str], *, home: str, stdin: str | bytes | None = None,
                        env=clean_env(home, docker_config, env))
     return Result(list(args), p.returncode, p.stdout.decode("utf-8", "replace"),
                   p.stderr.decode("utf-8", "replace"))
+
+
+def run_tool(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    """Another tool (skopeo, umoci, buildah, dpkg...): text output, 300 s, AssertionError with its output
+    unless it exits 0."""
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
+    if p.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p

@@ -192,11 +192,7 @@ class PullTestCase(OciTestCase):
         the pull contract sketched ({"repositories": [{"name", "tags", "manifest": {"digest"}}]}) and
         push's (README "Output": one object with "digest", or a list of them for several
         repositories); anything else fails."""
-        self.assertExit(res, 0)
-        try:
-            obj = json.loads(res.stdout)
-        except ValueError as e:
-            self.fail(f"--json output does not parse: {e}\n{res.describe()}")
+        obj = self.read_json(res)  # exit 0, parses, matches docs/json/push-result.schema.json
         if isinstance(obj, dict) and "repositories" in obj:
             items = [r.get("manifest") for r in obj["repositories"]]
         else:
