@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "oci_push/build/dockerfile.h"
+#include "oci_push/util/ascii.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/quoted.h"
 
@@ -95,14 +96,6 @@ const std::map<std::string, ArgumentForm, std::less<>>& argument_forms() {
       {"workdir", ArgumentForm::kString},
   };
   return forms;
-}
-
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& ch : out) {
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  }
-  return out;
 }
 
 // One --flag word from pos, quotes removed and escapes resolved; returns where it ended (a space or the end).

@@ -341,3 +341,47 @@ TEST_F(BuildEngine, SameInputsGiveTheSameConfigDigest) {
 
 }  // namespace
 }  // namespace ocipush
+
+namespace ocipush {
+namespace {
+
+TEST_F(BuildEngine, TargetBuildsThatStageOnlyAndLabelsAndAnnotationsLand) {
+  auto r = request(
+      "FROM scratch AS first\n"
+      "COPY a.txt /a\n"
+      "FROM base AS second\n"
+      "COPY b.txt /b\n");
+  r.target = "FIRST";  // stage names are case-insensitive
+  r.labels = {{"team", "infra"}};
+  r.annotations = {{"org.example.note", "hi"}};
+  auto outcome = build(r);
+  EXPECT_TRUE(resolved.empty()) << "the unused stage's base is not read";
+  const json config = config_of(outcome.artifact);
+  EXPECT_EQ(config["config"]["Labels"]["team"], "infra");
+  EXPECT_EQ(outcome.artifact.image->manifest_annotations.at("org.example.note"), "hi");
+  EXPECT_EQ(outcome.artifact.image->layers.size(), 1u);
+  r.target = "third";
+  const std::string message = error_of([&] { build(r); });
+  EXPECT_NE(message.find("no such stage"), std::string::npos) << message;
+  EXPECT_NE(message.find("first, second"), std::string::npos) << message;
+}
+
+TEST_F(BuildEngine, BaseOnbuildTriggersRunOnceAndRunInThemIsRefused) {
+  auto outcome = build(request(
+      "FROM scratch AS parent\n"
+      "ONBUILD ENV FROM_TRIGGER=1\n"
+      "FROM parent\n"
+      "ENV AFTER=1\n"));
+  const json config = config_of(outcome.artifact);
+  const auto env = config["config"]["Env"].get<std::vector<std::string>>();
+  EXPECT_EQ(env, (std::vector<std::string>{"FROM_TRIGGER=1", "AFTER=1"}));
+  EXPECT_FALSE(config["config"].contains("OnBuild")) << "triggers run once, in the child";
+  const std::string message = error_of([&] {
+    build(request("FROM scratch AS parent\nONBUILD RUN make\nFROM parent\n"));
+  });
+  EXPECT_NE(message.find("Dockerfile:3"), std::string::npos) << message;
+  EXPECT_NE(message.find("ONBUILD"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace ocipush
