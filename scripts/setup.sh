@@ -12,6 +12,8 @@ packages=(
   python3-botocore python3-jwt
   # --json outputs are validated against docs/json/*.schema.json; man pages are rendered by the docs test
   python3-jsonschema man-db groff-base
+  # docs/ci.md's recipes: their YAML parsed, their shell checked
+  python3-yaml shellcheck
   # scripts/ci-extra.sh: libFuzzer targets (clang + compiler-rt), peak RSS of hostile-input tests
   clang-14 libclang-rt-14-dev time
 )
