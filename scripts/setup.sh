@@ -14,6 +14,8 @@ packages=(
   python3-jsonschema man-db groff-base
   # docs/ci.md's recipes: their YAML parsed, their shell checked
   python3-yaml shellcheck
+  # the package test installs the .deb into a clean Debian 12 root it makes with debootstrap
+  debootstrap
   # scripts/ci-extra.sh: libFuzzer targets (clang + compiler-rt), peak RSS of hostile-input tests
   clang-14 libclang-rt-14-dev time
 )
