@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "oci_push/formats/layout_sink.h"
 #include "oci_push/formats/oci_layout.h"
+#include "oci_push/io/file_source.h"
 #include "oci_push/io/file_writes.h"
 #include "oci_push/io/tar_writing.h"
 #include "oci_push/util/error.h"
@@ -23,29 +25,68 @@ std::string blob_name(const Digest& d) { return "blobs/" + d.algorithm + "/" + d
 
 }  // namespace
 
-// A blob's bytes into its slot, at the offsets the plan gave it; abandoned, the slot is simply
-// written again by the next writer.
+// The journal notes a blob's written prefix at this granularity (a line per 8 MiB): what a killed run
+// wrote up to the last note is continued by the next, the rest written again.
+constexpr uint64_t kProgressNoteBytes = 8 << 20;
+
+// [offset, offset+size) of the partial archive: a half-written blob's held start.
+class PartialWindow : public ByteSource {
+ public:
+  PartialWindow(const std::string& path, uint64_t offset, uint64_t size)
+      : file_(path), window_(file_, offset, size, path) {}
+  uint64_t size() const override { return window_.size(); }
+  size_t read_at(uint64_t offset, void* buf, size_t len) const override { return window_.read_at(offset, buf, len); }
+  std::string name() const override { return window_.name(); }
+
+ private:
+  FileSource file_;
+  SliceSource window_;
+};
+
+// A blob's bytes into its slot, at the offsets the plan gave it, its progress noted in the journal.
+// Abandoned (a failure, an interruption), its prefix is forgotten and the slot written again by the next
+// writer, as a layout's `.partial` file is removed; killed, the prefix noted is continued by the next run.
 class TarSlotWriter : public BlobWriter {
  public:
   TarSlotWriter(TarBundle& bundle, const TarBundle::Slot& slot) : bundle_(bundle), slot_(slot) {}
+  ~TarSlotWriter() override {
+    if (finished_ || noted_ == 0) return;
+    try {
+      bundle_.note_progress(slot_.blob.digest, 0);
+    } catch (...) {  // the journal could not be written: the next run checks the digest anyway
+    }
+  }
+  std::shared_ptr<const ByteSource> take_held() override {
+    const uint64_t held = position_ == 0 ? bundle_.held_part(slot_.blob.digest) : 0;
+    if (held == 0) return nullptr;
+    position_ = noted_ = held;
+    return std::make_shared<PartialWindow>(bundle_.partial_, slot_.offset, held);
+  }
   void write(std::string_view data) override {
     if (data.size() > slot_.blob.size - position_)
       throw Error("blob " + slot_.blob.digest.str() + " is longer than its descriptor's " +
                   std::to_string(slot_.blob.size) + " bytes");
     bundle_.write_at(slot_.offset + position_, data);
     position_ += data.size();
+    if (position_ - noted_ >= kProgressNoteBytes && position_ < slot_.blob.size) {
+      bundle_.note_progress(slot_.blob.digest, position_);
+      noted_ = position_;
+    }
   }
   void finish(const Digest& digest) override {
     if (digest != slot_.blob.digest || position_ != slot_.blob.size)
       throw Error("blob " + slot_.blob.digest.str() + " ended as " + digest.str() + " after " +
                   std::to_string(position_) + " bytes");
     bundle_.completed(digest);
+    finished_ = true;
   }
 
  private:
   TarBundle& bundle_;
   const TarBundle::Slot& slot_;
   uint64_t position_ = 0;
+  uint64_t noted_ = 0;  // the prefix the journal says is written
+  bool finished_ = false;
 };
 
 std::string docker_save_manifest(const std::vector<SavedImage>& images) {
@@ -97,8 +138,15 @@ void TarBundle::open_or_resume() {
   if (fd_ < 0) throw Error(partial_ + ": cannot write: " + errno_text(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) throw Error(partial_ + ": another pull is writing this bundle");
   if (same_plan) {
-    while (std::getline(journal, line))
+    while (std::getline(journal, line)) {
       if (auto d = Digest::parse(line); d && slots_.count(*d)) complete_.insert(*d);
+      std::istringstream part(line);
+      std::string word, digest;
+      uint64_t bytes = 0;
+      if (part >> word >> digest >> bytes && word == "part")
+        if (auto d = Digest::parse(digest); d && slots_.count(*d) && bytes < slots_.at(*d).blob.size)
+          held_parts_[*d] = bytes;
+    }
     return;
   }
   std::string head = tar_header("oci-layout", kOciLayoutFileContent.size()) + std::string(kOciLayoutFileContent);
@@ -122,6 +170,20 @@ void TarBundle::completed(const Digest& digest) {
   std::lock_guard lock(mutex_);
   if (!complete_.insert(digest).second) return;
   std::ofstream(journal_, std::ios::app) << digest.str() << "\n";
+}
+
+void TarBundle::note_progress(const Digest& digest, uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  std::ofstream(journal_, std::ios::app) << "part " << digest.str() << " " << bytes << "\n";
+}
+
+uint64_t TarBundle::held_part(const Digest& digest) {
+  std::lock_guard lock(mutex_);
+  auto it = held_parts_.find(digest);
+  if (it == held_parts_.end() || complete_.count(digest)) return 0;
+  const uint64_t held = it->second;
+  held_parts_.erase(it);  // given once: a writer that fails with it forgets it
+  return held;
 }
 
 std::optional<uint64_t> TarBundle::held_size(const Digest& digest) const {

@@ -17,7 +17,6 @@ namespace ocipush {
 namespace {
 
 constexpr int kMaxRedirects = 5;
-constexpr size_t kMaxManifestSize = 4 << 20;  // the distribution spec's own limit is 4 MiB
 
 const char* const kManifestAccept =
     "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, "
@@ -152,6 +151,14 @@ void RegistryClient::ping() {
   if (response.status != 200) fail("GET /v2/ (is this a registry?)", response);
 }
 
+void RegistryClient::start_ping() {
+  ping_ = std::async(std::launch::async, [this] { ping(); }).share();
+}
+
+void RegistryClient::await_ping() const {
+  if (ping_.valid()) ping_.get();
+}
+
 std::vector<std::string> RegistryClient::scopes(const std::string& repo) const {
   if (repo.empty()) return {};
   return {"repository:" + repo + ":" + options_.actions};
@@ -195,6 +202,23 @@ bool RegistryClient::wait_after_status(RetryBudget& budget, const std::string& w
 
 HttpResponse RegistryClient::send(HttpRequest request, const std::string& repo,
                                   const std::vector<std::string>& extra_scopes, bool retry) {
+  // A plain read may travel beside the ping; its answer waits for it. A write or a streamed body waits
+  // before it is sent.
+  const bool plain_read =
+      (request.method == "GET" || request.method == "HEAD") && !request.body_writer && !request.body_reader;
+  if (!plain_read) await_ping();
+  try {
+    auto response = send_with_retries(std::move(request), repo, extra_scopes, retry);
+    await_ping();
+    return response;
+  } catch (...) {
+    await_ping();  // the ping's failure names the registry's trouble first
+    throw;
+  }
+}
+
+HttpResponse RegistryClient::send_with_retries(HttpRequest request, const std::string& repo,
+                                               const std::vector<std::string>& extra_scopes, bool retry) {
   const auto headers = request.headers;
   auto wanted = scopes(repo);
   wanted.insert(wanted.end(), extra_scopes.begin(), extra_scopes.end());
@@ -320,20 +344,6 @@ std::optional<ManifestHead> RegistryClient::head_manifest(const std::string& rep
   ManifestHead head{*digest, response.header("content-type").value_or(""), 0};
   if (auto length = response.header("content-length")) head.size = std::strtoull(length->c_str(), nullptr, 10);
   return head;
-}
-
-std::optional<FetchedManifest> RegistryClient::get_referrers(const std::string& repo, const Digest& digest) {
-  auto response = send({"GET",
-                        base_url_ + "/v2/" + repo + "/referrers/" + digest.str(),
-                        {{"Accept", "application/vnd.oci.image.index.v1+json"}},
-                        {},
-                        kMaxManifestSize},
-                       repo);
-  if (response.status == 404 || response.status == 405 || response.status == 400) return std::nullopt;
-  if (response.status != 200) fail("GET referrers of " + digest.str() + " in " + repo, response);
-  FetchedManifest m{"application/vnd.oci.image.index.v1+json", std::move(response.body), {}};
-  m.digest = sha256_of(m.body);
-  return m;
 }
 
 std::optional<FetchedManifest> RegistryClient::get_manifest(const std::string& repo, const std::string& reference) {

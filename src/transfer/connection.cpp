@@ -1,5 +1,6 @@
 #include "oci_push/transfer/connection.h"
 
+#include "oci_push/model/reference.h"
 #include "oci_push/util/stop.h"
 
 namespace ocipush {
@@ -16,7 +17,12 @@ std::unique_ptr<RegistryClient> connect_registry(const ConnectionOptions& option
   registry_options.retry.stop = &stop_flag();
   registry_options.on_retry = on_retry;
   auto client = std::make_unique<RegistryClient>(http, api_host, registry_options);
-  client->ping();
+  // Where the scheme is chosen already, GET /v2/ goes beside the first request instead of a round trip
+  // before it (a long link pays each one).
+  if (options.plain_http || !is_loopback_registry(api_host))
+    client->start_ping();
+  else
+    client->ping();
   if (access == Access::Push) prepare_repository(registry, repository, options.auth, http);
   return client;
 }

@@ -193,6 +193,7 @@ BlobOutcome LayerPusher::compress_and_send(ProbedSink& to, const std::string& re
       if (auto identity = layer.bytes->identity()) context_.cache->record_verified(*identity, layer.diff_id);
     if (layer.descriptor && layer.descriptor->digest != digests.uncompressed)
       throw Error(job.image.source_name + ": " + layer.name + ": content does not match its digest");
+    if (job.bytes_checked) job.bytes_checked();
     return digests;
   };
   CompressedDigests digests;
@@ -226,6 +227,7 @@ BlobOutcome LayerPusher::send_verbatim(ProbedSink& to, const std::string& repo, 
     if (digests.compressed != d.digest)
       throw Error(layer.bytes->name() + ": content does not match its digest " + d.digest.str() + " (it is " +
                   digests.compressed.str() + ")");
+    if (job.bytes_checked) job.bytes_checked();
     return digests;
   };
   if (options_.dry_run && layer.remote) return finish_sent(to, repo, job, d, 0, "");  // not fetched to be planned

@@ -1,6 +1,6 @@
 #include "oci_push/transfer/probed_sink.h"
 
-#include <set>
+#include <optional>
 
 #include "oci_push/util/thread_pool.h"
 
@@ -21,17 +21,28 @@ void ProbedSink::prefetch(const std::string& repo, const std::vector<Descriptor>
 
 bool ProbedSink::has(const std::string& repo, const Descriptor& d) {
   const Key key{repo, d.digest};
-  {
-    std::lock_guard lock(mutex_);
-    if (asked_.count(key)) {
-      auto it = held_.find(key);
-      return it != held_.end() && it->second == d.size;
-    }
+  std::unique_lock lock(mutex_);
+  answered_.wait(lock, [&] { return !in_flight_.count(key); });
+  if (asked_.count(key)) {
+    auto it = held_.find(key);
+    return it != held_.end() && it->second == d.size;
   }
-  auto size = sink_.blob_size(repo, d.digest);
-  std::lock_guard lock(mutex_);
+  in_flight_.insert(key);
+  lock.unlock();
+  std::optional<uint64_t> size;
+  try {
+    size = sink_.blob_size(repo, d.digest);
+  } catch (...) {
+    lock.lock();
+    in_flight_.erase(key);
+    answered_.notify_all();
+    throw;
+  }
+  lock.lock();
+  in_flight_.erase(key);
   asked_[key] = true;
   if (size) held_[key] = *size;
+  answered_.notify_all();
   return size && *size == d.size;
 }
 

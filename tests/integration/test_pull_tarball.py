@@ -1,6 +1,7 @@
 """oci-push pull into a tarball: one file that is at once a `docker save` archive (manifest.json with
 RepoTags, loaded by podman) and an OCI layout (skopeo's oci-archive: transport reads it), as Docker 25
-writes them; written in place beside its name, and continued by the next run after a kill -9.
+writes them; written in place beside its name, and continued by the next run after a kill -9 (completed blobs
+kept, a half-written one continued from the prefix the journal noted).
 
 Read back only by tools nobody here wrote: Python's tarfile, skopeo (oci-archive:), podman load (vfs
 storage, in the test's own directories) and a push into a second registry checked with skopeo.
@@ -18,7 +19,7 @@ import time
 import unittest
 
 from harness import cli
-from harness.blob_proxy import BlobProxy, Cut
+from harness.blob_proxy import BlobProxy, Cut, range_start
 from harness.pull_base import MiB, PullTestCase, big_layout, multi_layout, reachable, single_layout
 
 PODMAN = "/usr/bin/podman"
@@ -100,18 +101,22 @@ class PullTarballTest(PullTestCase):
 
 class PullTarballResumeTest(PullTestCase):
 
-    def test_killed_pull_keeps_the_blobs_it_completed(self):
+    def test_killed_pull_keeps_the_blobs_it_completed_and_continues_the_half_written_one(self):
         path, lay = self.built("big", big_layout)
         img = lay.only
         big = max(img.layers, key=lambda l: l.size)
         reg = self.start_registry()
         self.seed(reg, path, "1", "app:1")
         dest = os.path.join(self.tmp, "big.tar")
-        with BlobProxy(reg.port, [Cut("GET", "/blobs/" + big.digest, "hold", 5 * MiB, nth=[1])]) as proxy:
+        with BlobProxy(reg.port, [Cut("GET", "/blobs/" + big.digest, "hold", 12 * MiB, nth=[1])]) as proxy:
             ref = f"{proxy.host}/app:1"
             self.kill_when_held(proxy, ref, dest)
             self.assertTrue(os.path.isfile(dest + ".partial"), "no .partial after kill -9")
             self.assertFalse(os.path.exists(dest), "an unfinished tarball under its final name")
+            # the journal notes the big blob's written prefix every 8 MiB: of the 12 MiB sent, 8 and more
+            noted = [int(line.split()[2]) for line in open(dest + ".partial.done")
+                     if line.startswith(f"part {big.digest} ")]
+            self.assertTrue(noted and 8 * MiB <= noted[-1] <= 12 * MiB, f"journal notes {noted}")
             proxy.cuts.clear()
             mark = proxy.mark()
             res = self.pull(ref, dest)
@@ -119,7 +124,13 @@ class PullTarballResumeTest(PullTestCase):
             again = {g.path.rsplit("/", 1)[1] for g in proxy.seen("GET", "/blobs/", since=mark)}
             small = {l.digest for l in img.layers if l is not big}
             self.assertFalse(again & small, f"completed blobs were fetched again\n{proxy.describe()}")
+            gets = proxy.seen("GET", "/blobs/" + big.digest, since=mark)
+            self.assertEqual([range_start(g.headers) for g in gets][:1], [noted[-1]],
+                             f"the half-written blob must continue from its noted prefix\n{proxy.describe()}")
+            self.assertEqual(sum(g.sent for g in gets), big.size - noted[-1], proxy.describe())
         self.assertFalse(os.path.exists(dest + ".partial"))
+        self.assertEqual(hashlib.sha256(tar_members(dest)["blobs/sha256/" + big.digest[7:]]).hexdigest(),
+                         big.digest[7:], "the continued blob in the tarball")
         raw = self.skopeo_ok("inspect", "--raw", f"oci-archive:{dest}:{ref}").stdout
         self.assertEqual(hashlib.sha256(raw).hexdigest(), img.digest[7:])
         self.assertExit(self.oci_push("verify", dest), 0)

@@ -11,10 +11,12 @@ registry over HTTP next to a umoci image seeded by skopeo. A bundle names each o
 Everything is checked with skopeo (`inspect --raw`), blob GETs over HTTP and sha256 of the layout's
 files, never with oci-push's reader."""
 
+import json
 import os
 import unittest
 
 from harness import oci_fixtures as of, referrer_fixtures as rf
+from harness.referrers_front import ReferrersFront
 from harness.pull_base import PullTestCase, multi_layout, reachable, single_layout
 
 REPO = "team/app"
@@ -234,6 +236,29 @@ class CopyReferrersTest(ReferrersCase):
         self.assertEqual(self.tags(reg_b, "mirror/app"), ["1"])
         status, _, _ = rf.get_manifest(reg_b, "mirror/app", refs.sbom.digest)
         self.assertEqual(status, 404, "the SBOM must not be copied without --referrers")
+
+
+class PagedReferrersApiTest(ReferrersCase):
+    """A registry with the referrers API that pages its answer (Link: rel="next"): every page is read."""
+
+    def test_every_page_of_the_referrers_api_is_pulled(self):
+        reg = self.start_registry()
+        path, lay = self.built("single", single_layout)
+        img = lay.only
+        self.seed(reg, path, "1.0", f"{REPO}:1")
+        subject = {"mediaType": img.media_type, "digest": img.digest, "size": img.size}
+        sboms = [rf.sbom_referrer(reg, REPO, subject, name=f"part-{i}") for i in range(3)]
+        with ReferrersFront(reg, {img.digest: [a.descriptor() for a in sboms]}, per_page=1) as front:
+            dest = os.path.join(self.tmp, "bundle")
+            self.pull_referrers(f"{front.host}/{REPO}:1", f"oci:{dest}")
+            self.assertEqual(front.pages_served, [(img.digest, 1), (img.digest, 2), (img.digest, 3)])
+        listed = json.loads(self.layout_raw(dest, f"{front.host}/{REPO}:{rf.tag_of(img.digest)}"))
+        self.assertEqual([m["digest"] for m in listed["manifests"]], [a.digest for a in sboms],
+                         "the layout's referrers index lists every page's manifests, in order")
+        for art in sboms:
+            self.assertEqual(blob_bytes(dest, art.digest), art.raw, f"{art.digest}: the stored bytes")
+        self.assertEqual(self.blobs(dest), reachable(img) | {d for a in sboms for d in {a.digest} | set(a.blobs)}
+                         | {rf.sha(self.layout_raw(dest, f"{front.host}/{REPO}:{rf.tag_of(img.digest)}"))})
 
 
 if __name__ == "__main__":

@@ -57,6 +57,10 @@ class TarBundle {
   const Slot& slot(const Digest& digest) const;
   void write_at(uint64_t offset, std::string_view data);
   void completed(const Digest& digest);
+  // The journal: `bytes` of the blob are written (0: none worth keeping).
+  void note_progress(const Digest& digest, uint64_t bytes);
+  // The prefix of the blob a killed run of this plan wrote (0: none); given once.
+  uint64_t held_part(const Digest& digest);
   void open_or_resume();
   SavedImage saved_image(const std::string& name, std::string_view bytes) const;
 
@@ -70,6 +74,7 @@ class TarBundle {
   int fd_ = -1;
   mutable std::mutex mutex_;
   std::set<Digest> complete_;
+  std::map<Digest, uint64_t> held_parts_;  // a killed run's half-written blobs: bytes written
   std::map<Digest, std::string> manifests_;                // bytes of the manifests stored, for manifest.json
   std::vector<std::pair<Descriptor, std::string>> names_;  // index.json entries, in order
   std::vector<std::pair<std::string, std::string>> extra_files_;

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,9 @@ struct ManifestHead {
   uint64_t size = 0;
 };
 
+// The most a manifest, index or referrers answer may hold: the distribution spec's own limit.
+inline constexpr size_t kMaxManifestSize = 4 << 20;
+
 class RegistryClient {
  public:
   RegistryClient(HttpClient& http, std::string registry_host, RegistryOptions options);
@@ -64,6 +68,10 @@ class RegistryClient {
   // A reset connection or a 408/429/5xx answer is retried like any request; a refused connection, a
   // timeout or a TLS failure is not (on first contact those mean a wrong address or setup).
   void ping();
+  // ping() on its own thread, beside the first request, for a registry whose scheme is already chosen
+  // (--plain-http, or not loopback): saves its round trip on a long link. No answer is used, and nothing
+  // is written or streamed, before the ping has succeeded; its failure is the error any request reports.
+  void start_ping();
   const std::string& base_url() const { return base_url_; }
   const std::string& host() const { return host_; }
   // GET /v2/ with the credentials (a scope-less token for Bearer): throws Error when they are refused.
@@ -120,7 +128,9 @@ class RegistryClient {
   // type and size; nullopt on 404 or when it reports no digest. No GET: registries' rate limits count GETs.
   std::optional<ManifestHead> head_manifest(const std::string& repo, const std::string& reference);
   // GET /v2/<repo>/referrers/<digest> (OCI 1.1): the index of what refers to the manifest; nullopt where
-  // the registry has no referrers API (404, 405, 400), as distribution 2.8. The first page only.
+  // the registry has no referrers API (404, 405, 400), as distribution 2.8. Further pages (`Link:
+  // <URL>; rel="next"`, on the registry's own host) are followed and their manifests appended to the
+  // first page's index; one page is kept as served, byte for byte.
   std::optional<FetchedManifest> get_referrers(const std::string& repo, const Digest& digest);
 
  private:
@@ -128,6 +138,9 @@ class RegistryClient {
   // false (PATCH: a broken body is resumed by ChunkedUpload, never blindly re-sent).
   HttpResponse send(HttpRequest request, const std::string& repo, const std::vector<std::string>& extra_scopes = {},
                     bool retry = true);
+  HttpResponse send_with_retries(HttpRequest request, const std::string& repo,
+                                 const std::vector<std::string>& extra_scopes, bool retry);
+  void await_ping() const;  // rethrows the started ping's failure
   HttpResponse send_following_redirects(HttpRequest request);
   HttpResponse first_contact();  // one GET /v2/, falling back to plain HTTP on loopback
   // After a 408/429/5xx to `what`: waits (Retry-After honoured) and returns true, or false when the
@@ -142,6 +155,7 @@ class RegistryClient {
   std::string base_url_;
   RegistryAuth auth_;
   unsigned blob_ranges_ = 0;
+  std::shared_future<void> ping_;  // valid after start_ping()
 };
 
 }  // namespace ocipush

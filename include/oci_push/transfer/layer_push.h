@@ -28,6 +28,9 @@ struct LayerJob {
   size_t index;            // into image.layers
   std::string media_type;  // as the manifest will list it
   size_t progress_id;
+  // Called when the layer's bytes have been made and checked (its diff_id or digest matched), perhaps
+  // again on a retry; the network may still be carrying them.
+  std::function<void()> bytes_checked = {};
 };
 
 class LayerPusher {

@@ -3,8 +3,10 @@
 // push, so no blob is asked about twice and none is confirmed twice before its manifest.
 #pragma once
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,7 +27,8 @@ class ProbedSink {
 
   // Asks about each of `blobs` not asked about yet, `width` at a time.
   void prefetch(const std::string& repo, const std::vector<Descriptor>& blobs, unsigned width, std::atomic<bool>& stop);
-  // Whether `repo` holds `d` (same digest and size): the answer known, else one HEAD.
+  // Whether `repo` holds `d` (same digest and size): the answer known, else one HEAD (a HEAD of it
+  // already in flight, from prefetch on another thread, is waited for rather than sent twice).
   bool has(const std::string& repo, const Descriptor& d);
   // The sink confirmed holding `d` (an upload it acknowledged, a mount it made).
   void confirmed(const std::string& repo, const Descriptor& d);
@@ -38,6 +41,8 @@ class ProbedSink {
   std::mutex mutex_;
   std::map<Key, uint64_t> held_;  // repository, digest -> size; absent: not asked, or not held
   std::map<Key, bool> asked_;
+  std::set<Key> in_flight_;
+  std::condition_variable answered_;
 };
 
 }  // namespace ocipush

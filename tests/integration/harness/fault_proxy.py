@@ -62,6 +62,7 @@ class Fault:
     done: int = 0
     after_bytes: int | None = None  # reset / hold: body bytes to read first (see the module doc)
     digest: str | None = None       # blob_unknown: the "detail" digest
+    empty_body: bool = False        # match only requests that declare no body (Content-Length: 0)
 
 
 @dataclass
@@ -248,11 +249,11 @@ class FaultProxy:
                    if e.body_bytes or e.chunked else "")
                 for e in self.entries)
 
-    def _pick(self, method: str, path: str) -> Fault | None:
+    def _pick(self, method: str, path: str, empty_body: bool = False) -> Fault | None:
         with self.lock:
             chosen = None
             for f in self.faults:
-                if re.fullmatch(f.method, method) and re.search(f.path, path):
+                if re.fullmatch(f.method, method) and re.search(f.path, path) and (empty_body or not f.empty_body):
                     f.matched += 1
                     if chosen is None and (f.nth is None or f.matched in f.nth):
                         chosen = f
@@ -345,7 +346,8 @@ class FaultProxy:
                 body = _Body(self.rfile, self.headers, entry)
                 entry.chunked = body.chunked
                 proxy._start(entry)
-                fault = proxy._pick(method, path)
+                empty = not body.chunked and self.headers.get("Content-Length", "0").strip() == "0"
+                fault = proxy._pick(method, path, empty)
                 action = fault.action if fault else None
                 if action == "reset":
                     limit = fault.after_bytes if fault.after_bytes is not None else (
