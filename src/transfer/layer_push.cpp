@@ -231,11 +231,20 @@ BlobOutcome LayerPusher::send_verbatim(ProbedSink& to, const std::string& repo, 
     return digests;
   };
   if (options_.dry_run && layer.remote) return finish_sent(to, repo, job, d, 0, "");  // not fetched to be planned
+  // Another repository of this registry, pushed in the same run, may be sending it: mounted from there.
+  PlacementClaim claim(options_.dry_run ? nullptr : context_.placements, to.sink().name(), repo, d.digest,
+                       context_.stop);
+  if (claim.mount_from())
+    if (auto how = present_or_mounted(to, repo, d, *claim.mount_from()); !how.empty()) {
+      context_.progress.finish(job.progress_id, how);
+      return {d, layer.diff_id, true, false};
+    }
   CompressedDigests digests;
   uint64_t resumed = 0;
   const std::string label = "blob " + short_digest(d.digest);
   if (d.size <= kSmallBlobBytes) send_small(to, repo, label, produce, digests);
   else resumed = send_replayable(to, repo, label, session_key(to, repo, layer, kAsStored), produce, digests, d);
+  claim.landed();
   // Remembered apart from compressed forms (another key): a delta bundle's push finds it to mount.
   if (context_.cache && !options_.dry_run && !layer.diff_id.hex.empty())
     context_.cache->record(layer.diff_id, kAsStored, d, to.sink().name() + "/" + repo);

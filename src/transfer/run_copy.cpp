@@ -31,11 +31,12 @@ PushTarget copy_target(const Reference& src, const Reference& dst, const std::ve
   return target;
 }
 
-PushResult copy_one(Ends& ends, const CopyOptions& options, const Reference& src, const Reference& dst) {
+PushResult copy_one(Ends& ends, const CopyOptions& options, const Reference& src, const Reference& dst,
+                    BlobPlacements* placements = nullptr) {
   std::vector<PushJob> jobs;
   ends.read(jobs, ends.connect_source(src, options.ranges), src, parse_platforms(options.platforms),
             copy_target(src, dst, options.extra_tags), options.referrers);
-  PushContext context{ends.push, ends.pool, ends.progress, nullptr, stop_flag()};
+  PushContext context{ends.push, ends.pool, ends.progress, nullptr, stop_flag(), placements};
   return push_to_sinks(
       jobs,
       [&](const PushTarget& t) -> std::unique_ptr<ImageSink> {
@@ -68,19 +69,20 @@ PushResult copy_list(Ends& ends, const CopyOptions& options) {
   text << in.rdbuf();
   auto pairs = parse_copy_list(text.str(), options.from_file);
   // Pairs into one repository go one after another (their shared blobs are then found, not sent twice);
-  // different repositories at once.
+  // different repositories at once, a blob they share sent to the registry once and mounted by the others.
   std::map<std::string, std::vector<size_t>> by_target;
   for (size_t i = 0; i < pairs.size(); ++i) by_target[parse_reference(pairs[i].target).name()].push_back(i);
   std::vector<std::vector<size_t>> groups;
   for (auto& [name, members] : by_target) groups.push_back(std::move(members));
   std::vector<std::vector<RepositoryResult>> results(pairs.size());
+  BlobPlacements placements;
   run_parallel(
       groups.size(), std::max(1u, options.jobs),
       [&](size_t g) {
         for (size_t i : groups[g]) {
           Reference src = parse_reference(pairs[i].source), dst = parse_reference(pairs[i].target);
           if (auto skipped = already_there(ends, src, dst)) results[i] = {*skipped};
-          else results[i] = copy_one(ends, options, src, dst).repositories;
+          else results[i] = copy_one(ends, options, src, dst, &placements).repositories;
         }
       },
       stop_flag());

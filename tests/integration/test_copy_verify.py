@@ -63,6 +63,29 @@ class CopyTest(PullTestCase):
         self.assertEqual(len(heads), 1, self.reg_a.describe_requests(mark_a))
         self.assertEqual(len(res.stdout.splitlines()), 2, res.describe())
 
+    def test_copy_from_file_sends_a_blob_shared_by_two_target_repositories_once(self):
+        path, lay = self.built("single", single_layout)
+        solo = self.seed(self.reg_a, path, "1.0", "solo:1")
+        reg_b = self.start_registry()
+        listing = os.path.join(self.tmp, "fanout.list")
+        with open(listing, "w") as f:
+            f.write(f"{solo} {reg_b.host}/one:1\n{solo} {reg_b.host}/two:1\n")
+        mark_a, mark_b = self.reg_a.mark(), reg_b.mark()
+        self.assertExit(self.oci_push("copy", "--plain-http", "-j", "2", "--from-file", listing), 0)
+        log = reg_b.describe_requests(mark_b)
+        layers = [layer.digest for layer in lay.only.layers]
+        sent = [urllib.parse.parse_qs(urllib.parse.urlsplit(r.uri).query).get("digest", [""])[0]
+                for r in reg_b.requests(mark_b) if r.method == "PUT" and "/blobs/uploads/" in r.path and r.status == 201]
+        into = {repo: mounted(reg_b, repo, mark_b) for repo in ("one", "two")}
+        for d in layers:
+            self.assertEqual(sent.count(d), 1, f"layer {d} was not uploaded exactly once\n{log}")
+            self.assertEqual(into["one"].count(d) + into["two"].count(d), 1, f"layer {d}: one mount\n{log}")
+        gets = [d for d in self.blob_gets(self.reg_a, mark_a) if d in layers]
+        self.assertEqual(sorted(gets), sorted(layers), "each shared layer is read from the source once")
+        for repo in ("one", "two"):
+            self.assertEqual(self.registry_raw(f"{reg_b.host}/{repo}:1"), lay.only.manifest_bytes)
+            self.verify_image(reg_b, repo, "1", lay.only, same_manifest=True)
+
     def test_copy_list_with_a_bad_line_is_one_usage_error(self):
         listing = os.path.join(self.tmp, "bad.list")
         with open(listing, "w") as f:

@@ -3,6 +3,7 @@
 #pragma once
 #include <atomic>
 
+#include "oci_push/transfer/blob_placements.h"
 #include "oci_push/transfer/digest_cache.h"
 #include "oci_push/transfer/push.h"
 #include "oci_push/util/progress.h"
@@ -16,6 +17,9 @@ struct PushContext {
   Progress& progress;
   DigestCache* cache;       // null with --no-cache
   std::atomic<bool>& stop;  // polled by every stage; the first failure of a parallel stage sets it
+  // Shared by the pushes of one run into several repositories of a registry (copy --from-file): a blob
+  // is sent once and mounted by the others. Null: each push on its own.
+  BlobPlacements* placements = nullptr;
 };
 
 // "sha256:0123456789ab": a digest as progress lines show it.
