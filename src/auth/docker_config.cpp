@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "oci_push/util/ascii.h"
 #include "oci_push/util/base64.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/json_limits.h"
@@ -15,14 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // "https://host:5000/v1/" -> "host:5000", the way docker's ConvertToHostname does.
 std::string key_host(std::string_view key) {
   for (std::string_view scheme : {"https://", "http://"}) {
@@ -31,7 +24,7 @@ std::string key_host(std::string_view key) {
       break;
     }
   }
-  return to_lower(key.substr(0, key.find('/')));
+  return ascii_lower(key.substr(0, key.find('/')));
 }
 
 // Docker Hub goes by several names; credentials saved under any of them serve all.

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "oci_push/model/digest.h"
+#include "oci_push/util/ascii.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/quoted.h"
 
@@ -19,14 +20,6 @@ bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <=
 bool is_alnum(char c) { return is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 [[noreturn]] void fail(std::string_view text, std::string_view why) {
   throw UsageError(fmt::format("invalid reference {}: {}", in_quotes(text), why));
@@ -122,7 +115,7 @@ bool is_64_hex(std::string_view s) {
 void check_repository(std::string_view text, std::string_view repository) {
   if (repository.empty()) fail(text, "repository name is empty");
   if (is_valid_repository(repository)) return;
-  if (is_valid_repository(to_lower(repository))) fail(text, "repository name must be lowercase");
+  if (is_valid_repository(ascii_lower(repository))) fail(text, "repository name must be lowercase");
   fail(text, fmt::format("invalid repository name {} (components are lowercase letters and digits, "
                          "separated by '.', '_', '__' or '-')",
                          in_quotes(repository)));
@@ -230,7 +223,7 @@ std::string host_without_port(std::string_view registry) {
 }
 
 bool is_loopback_registry(std::string_view registry) {
-  const std::string host = to_lower(host_without_port(registry));
+  const std::string host = ascii_lower(host_without_port(registry));
   if (host == "localhost") return true;
   unsigned char addr[16];
   if (inet_pton(AF_INET, host.c_str(), addr) == 1) return addr[0] == 127;

@@ -3,20 +3,14 @@
 #include <cstring>
 #include <optional>
 
+#include "oci_push/util/ascii.h"
+
 namespace ocipush {
 namespace {
 
 bool is_tchar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 // A cursor over the header. The grammar is ambiguous at commas (next parameter or next challenge?),
@@ -35,7 +29,7 @@ class Parser {
         skip_garbage();
         continue;
       }
-      AuthChallenge challenge{to_lower(scheme), {}};
+      AuthChallenge challenge{ascii_lower(scheme), {}};
       read_params(challenge);
       out.push_back(std::move(challenge));
     }
@@ -118,7 +112,7 @@ class Parser {
       const bool quoted = peek() == '"';
       const std::string value = quoted ? read_quoted() : std::string(read_bare_value());
       // An unquoted empty value is token68 padding ("abc=="), not a parameter.
-      if (quoted || !value.empty()) challenge.params.try_emplace(to_lower(key), value);
+      if (quoted || !value.empty()) challenge.params.try_emplace(ascii_lower(key), value);
       skip_ows();
       if (!at_end() && peek() != ',') skip_garbage();
     }
