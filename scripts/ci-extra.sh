@@ -2,7 +2,7 @@
 # CI stages after the README's `scripts/setup.sh && scripts/test.sh` (called by .ci/run):
 #  1. the unit tests and the hostile-input integration tests again, built with ASan+UBSan
 #     (OCI_PUSH_SANITIZE, g++, build-asan/; any sanitizer report fails the test);
-#  2. every libFuzzer target for FUZZ_SECONDS (default 15) each (scripts/fuzz.sh, clang, build-fuzz/).
+#  2. every libFuzzer target for FUZZ_SECONDS (default 10) each (scripts/fuzz.sh, clang, build-fuzz/).
 # ASAN_INTEGRATION (a ctest -R regex) picks the integration tests run under ASan: all unit tests run;
 # the whole integration suite under ASan is too slow for CI on 2 cores.
 set -euo pipefail
@@ -20,5 +20,5 @@ ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -E '^integration\.
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -R "${ASAN_INTEGRATION:-^integration\.test_(hostile|bad_input)\$}"
 echo "ci-extra: sanitizer stage took $(( $(date +%s) - start ))s"
 start=$(date +%s)
-scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 echo "ci-extra: fuzz stage took $(( $(date +%s) - start ))s"

@@ -147,6 +147,7 @@ void TarBundle::open_or_resume() {
         if (auto d = Digest::parse(digest); d && slots_.count(*d) && bytes < slots_.at(*d).blob.size)
           held_parts_[*d] = bytes;
     }
+    open_journal_lines();
     return;
   }
   std::string head = tar_header("oci-layout", kOciLayoutFileContent.size()) + std::string(kOciLayoutFileContent);
@@ -156,6 +157,18 @@ void TarBundle::open_or_resume() {
   for (const auto& [digest, slot] : slots_)
     write_at(slot.offset - kTarBlock, tar_header(blob_name(digest), slot.blob.size));
   replace_file(journal_, plan_id_ + "\n");
+  open_journal_lines();
+}
+
+void TarBundle::open_journal_lines() {
+  journal_lines_.open(journal_, std::ios::app);
+  if (!journal_lines_) throw Error(journal_ + ": cannot write: " + errno_text(errno));
+}
+
+// Each line flushed as it is written: a run killed next has it in the file.
+void TarBundle::journal_line(const std::string& line) {
+  journal_lines_ << line << "\n";
+  journal_lines_.flush();
 }
 
 const TarBundle::Slot& TarBundle::slot(const Digest& digest) const {
@@ -169,12 +182,12 @@ void TarBundle::write_at(uint64_t offset, std::string_view data) { write_all_at(
 void TarBundle::completed(const Digest& digest) {
   std::lock_guard lock(mutex_);
   if (!complete_.insert(digest).second) return;
-  std::ofstream(journal_, std::ios::app) << digest.str() << "\n";
+  journal_line(digest.str());
 }
 
 void TarBundle::note_progress(const Digest& digest, uint64_t bytes) {
   std::lock_guard lock(mutex_);
-  std::ofstream(journal_, std::ios::app) << "part " << digest.str() << " " << bytes << "\n";
+  journal_line("part " + digest.str() + " " + std::to_string(bytes));
 }
 
 uint64_t TarBundle::held_part(const Digest& digest) {
@@ -273,6 +286,7 @@ void TarBundle::finish() {
   if (::ftruncate(fd_, static_cast<off_t>(end_ + tail.size())) != 0 || ::fsync(fd_) != 0)
     throw Error(partial_ + ": " + errno_text(errno));
   if (::rename(partial_.c_str(), path_.c_str()) != 0) throw Error(path_ + ": cannot write: " + errno_text(errno));
+  journal_lines_.close();
   ::unlink(journal_.c_str());
 }
 

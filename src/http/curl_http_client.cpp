@@ -22,12 +22,6 @@ int on_xfer(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return stop && stop->load() ? 1 : 0;
 }
 
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
-}
-
 struct Transfer {
   HttpResponse* response;
   size_t max_body;
@@ -80,7 +74,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   }
   auto colon = line.find(':');
   if (colon != std::string_view::npos && t->response->headers.size() < 1000)
-    t->response->headers.push_back({ascii_lower(trim(line.substr(0, colon))), trim(line.substr(colon + 1))});
+    t->response->headers.push_back(
+        {ascii_lower(ascii_trim(line.substr(0, colon))), std::string(ascii_trim(line.substr(colon + 1)))});
   return line.size();
 }
 
@@ -179,8 +174,21 @@ void log_request(const HttpLogger& logger, const HttpRequest& request) {
   for (const auto& h : request.headers) logger(">   " + redact_header_for_log(h));
 }
 
-void log_response(const HttpLogger& logger, const HttpRequest& request, const HttpResponse& response) {
-  logger("< " + std::to_string(response.status) + " " + request.method + " " + redact_url_for_log(request.url));
+// How the answer came: over HTTP/2, and on a connection opened for this request (for -v: whether
+// requests share connections).
+std::string connection_note(CURL* curl) {
+  long version = 0;
+  long connects = 0;
+  curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version);
+  curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+  std::string note = version == CURL_HTTP_VERSION_2_0 ? "HTTP/2" : "";
+  if (connects > 0) note += note.empty() ? "new connection" : ", new connection";
+  return note.empty() ? "" : " (" + note + ")";
+}
+
+void log_response(const HttpLogger& logger, const HttpRequest& request, const HttpResponse& response, CURL* curl) {
+  logger("< " + std::to_string(response.status) + " " + request.method + " " + redact_url_for_log(request.url) +
+         connection_note(curl));
   for (const auto& h : response.headers) logger("<   " + redact_header_for_log(h));
 }
 
@@ -236,15 +244,18 @@ CurlHttpClient::CurlHttpClient(TlsOptions tls, HttpLogger logger, HttpTimeouts t
 }
 
 CurlHttpClient::~CurlHttpClient() {
+  multiplexer_.reset();
   for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
+  for (void* h : idle_multiplexed_) curl_easy_cleanup(static_cast<CURL*>(h));
 }
 
-void* CurlHttpClient::acquire() {
+void* CurlHttpClient::acquire(bool multiplexed) {
   {
     std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      void* h = idle_.back();
-      idle_.pop_back();
+    auto& idle = multiplexed ? idle_multiplexed_ : idle_;
+    if (!idle.empty()) {
+      void* h = idle.back();
+      idle.pop_back();
       return h;
     }
   }
@@ -253,18 +264,27 @@ void* CurlHttpClient::acquire() {
   return h;
 }
 
-void CurlHttpClient::release(void* handle) {
+void CurlHttpClient::release(void* handle, bool multiplexed) {
   std::lock_guard lock(mutex_);
-  idle_.push_back(handle);
+  (multiplexed ? idle_multiplexed_ : idle_).push_back(handle);
+}
+
+CurlMultiplexer& CurlHttpClient::multiplexer() {
+  std::lock_guard lock(mutex_);
+  if (!multiplexer_) multiplexer_ = std::make_unique<CurlMultiplexer>();
+  return *multiplexer_;
 }
 
 HttpResponse CurlHttpClient::send(const HttpRequest& request) {
-  CURL* curl = static_cast<CURL*>(acquire());
+  // A streamed body's callbacks wait on their producer or consumer: those keep a connection each.
+  const bool multiplexed = !request.body_reader && !request.body_writer && request.url.starts_with("https://");
+  CURL* curl = static_cast<CURL*>(acquire(multiplexed));
   struct Release {
     CurlHttpClient* self;
     CURL* curl;
-    ~Release() { self->release(curl); }
-  } release_guard{this, curl};
+    bool multiplexed;
+    ~Release() { self->release(curl, multiplexed); }
+  } release_guard{this, curl, multiplexed};
   curl_easy_reset(curl);  // keeps the connection cache
 
   HttpResponse response;
@@ -280,12 +300,12 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   if (logger_) log_request(logger_, request);
 
-  CURLcode rc = curl_easy_perform(curl);
+  CURLcode rc = multiplexed ? multiplexer().perform(curl) : curl_easy_perform(curl);
   curl_slist_free_all(headers);
   if (transfer.reader_error) std::rethrow_exception(transfer.reader_error);
   if (rc != CURLE_OK) throw transfer_error(rc, request, transfer, error_buffer, logger_);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  if (logger_) log_response(logger_, request, response);
+  if (logger_) log_response(logger_, request, response, curl);
   return response;
 }
 

@@ -5,6 +5,7 @@
 
 #include "oci_push/http/retry.h"
 #include "oci_push/util/error.h"
+#include "oci_push/util/lent_place.h"
 
 namespace ocipush {
 
@@ -26,14 +27,19 @@ ChunkedUpload::~ChunkedUpload() {
 }
 
 void ChunkedUpload::wait_for_background() {
-  if (background_.valid()) background_.get();
+  if (!background_.valid()) return;
+  LentWhileWaiting lent;
+  background_.get();
 }
 
 void ChunkedUpload::write(std::string_view data) {
   buffer_.append(data);
   while (buffer_.size() >= chunk_size_) {
     if (sending_ == BlobSending::Inline) {
-      send(std::string_view(buffer_).substr(0, chunk_size_));
+      {
+        LentWhileWaiting lent;
+        send(std::string_view(buffer_).substr(0, chunk_size_));
+      }
       buffer_.erase(0, chunk_size_);
       continue;
     }

@@ -6,22 +6,16 @@ namespace ocipush {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Whether one link's parameters (after its `<URL>`, up to the next link) carry rel with "next" among
 // its space-separated relation types.
 bool rel_is_next(std::string_view params) {
   while (!params.empty()) {
     size_t semi = params.find(';');
-    std::string_view param = trim(params.substr(0, semi));
+    std::string_view param = ascii_trim(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
     size_t eq = param.find('=');
-    if (eq == std::string_view::npos || ascii_lower(trim(param.substr(0, eq))) != "rel") continue;
-    std::string_view value = trim(param.substr(eq + 1));
+    if (eq == std::string_view::npos || ascii_lower(ascii_trim(param.substr(0, eq))) != "rel") continue;
+    std::string_view value = ascii_trim(param.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     for (std::string_view rest = value; !rest.empty();) {
       size_t space = rest.find(' ');
@@ -37,7 +31,7 @@ bool rel_is_next(std::string_view params) {
 
 std::optional<std::string> next_page_link(std::string_view header) {
   for (;;) {
-    header = trim(header);
+    header = ascii_trim(header);
     if (header.empty() || header.front() != '<') return std::nullopt;
     size_t close = header.find('>');
     if (close == std::string_view::npos) return std::nullopt;

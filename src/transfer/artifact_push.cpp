@@ -1,35 +1,13 @@
 #include "oci_push/transfer/artifact_push.h"
 
-#include <future>
 #include <memory>
+#include <optional>
 
 #include "oci_push/transfer/publish.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/thread_pool.h"
 
 namespace ocipush {
-
-namespace {
-
-bool is_interruption(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const Interrupted&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
-// Work run beside other work under one stop flag: the first failure stops the rest, which then report
-// Interrupted. The failure to report is the one that is not an interruption, if any.
-std::exception_ptr first_failure(const std::exception_ptr& a, const std::exception_ptr& b) {
-  if (!a) return b;
-  if (!b) return a;
-  return is_interruption(a) ? b : a;
-}
-
-}  // namespace
 
 BuiltManifest ArtifactPusher::push(ProbedSink& to, const std::string& repo, const Artifact& artifact,
                                    KnownLayers& known) {
@@ -45,27 +23,27 @@ BuiltManifest ArtifactPusher::push_image_manifest(ProbedSink& to, const std::str
   const ManifestFormat format = format_for(image, options.format, options.codec);
   const bool converted = format != image.native_format;
   const unsigned width = std::max(options.jobs, kSmallRequestJobs);
-  // The HEADs go beside the layers: a layer whose digest is not known yet (it is being compressed) needs
-  // no answer and starts its upload at once; one that needs an answer waits for its HEAD.
-  auto probes = std::async(std::launch::async, [&, blobs = layers_.blobs_to_probe(to, image, known)] {
-    to.prefetch(repo, blobs, width, context_.stop);
-  });
   // The config goes once every layer's bytes are made and checked (a bad layer leaves no blob behind),
   // beside the last uploads instead of a round trip or two after them.
   const std::string config_type = converted ? std::string(config_media_type(format)) : image.config_media_type;
   const size_t n = image.layers.size();
   auto checked = std::make_unique<std::atomic<bool>[]>(n);
   std::atomic<size_t> unchecked{n};
-  std::future<BlobOutcome> config;
-  auto layer_checked = [&](size_t i) {
-    if (checked[i].exchange(true) || unchecked.fetch_sub(1) != 1) return;
-    config = std::async(std::launch::async, [&] { return layers_.push_config(to, repo, image, config_type); });
-  };
+  std::optional<BlobOutcome> config;
   ManifestResult result;
   result.layers.resize(n);
   const size_t first_id = next_progress_id_.fetch_add(n);
-  std::exception_ptr layers_failed;
-  try {
+  // The HEADs go beside the layers: a layer whose digest is not known yet (it is being compressed) needs
+  // no answer and starts its upload at once; one that needs an answer waits for its HEAD. One stop
+  // flag for all: the first failure ends the others, and is the one reported. (Declared after what its
+  // tasks use, so that it joins them before any of it goes.)
+  TaskGroup beside(context_.stop);
+  beside.spawn([&, blobs = layers_.blobs_to_probe(to, image, known)] { to.prefetch(repo, blobs, width, context_.stop); });
+  auto layer_checked = [&](size_t i) {
+    if (checked[i].exchange(true) || unchecked.fetch_sub(1) != 1) return;
+    beside.spawn([&] { config = layers_.push_config(to, repo, image, config_type); });
+  };
+  beside.run_here([&] {
     run_parallel(
         n, width,
         [&](size_t i) {
@@ -75,20 +53,12 @@ BuiltManifest ArtifactPusher::push_image_manifest(ProbedSink& to, const std::str
           layer_checked(i);
         },
         context_.stop);
-  } catch (...) {
-    layers_failed = std::current_exception();
-  }
-  std::exception_ptr probes_failed;
-  try {
-    probes.get();
-  } catch (...) {
-    probes_failed = std::current_exception();
-  }
-  if (layers_failed || probes_failed) std::rethrow_exception(first_failure(layers_failed, probes_failed));
+  });
+  beside.wait();
   for (size_t i = 0; i < n; ++i)
     if (image.layers[i].stored_compression == LayerCompression::None)
       known.emplace(image.layers[i].diff_id, KnownLayer{result.layers[i].descriptor, repo});
-  result.config = config.valid() ? config.get() : layers_.push_config(to, repo, image, config_type);
+  result.config = config ? *config : layers_.push_config(to, repo, image, config_type);
   return build_image_manifest(image, format, std::move(result));
 }
 

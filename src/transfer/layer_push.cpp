@@ -5,6 +5,8 @@
 #include "oci_push/codec/layer_digests.h"
 #include "oci_push/transfer/blob_retries.h"
 #include "oci_push/util/error.h"
+#include "oci_push/util/lent_place.h"
+#include "oci_push/util/turn.h"
 #include "oci_push/util/quoted.h"
 
 namespace ocipush {
@@ -13,18 +15,6 @@ namespace {
 
 // The digest cache's key for blobs sent as their source stored them (not made by our codec).
 constexpr const char* kAsStored = "as stored";
-
-// Holds one of a semaphore's places for a scope (a compressing layer, a big blob on the wire).
-class Turn {
- public:
-  explicit Turn(std::counting_semaphore<>& places) : places_(places) { places_.acquire(); }
-  ~Turn() { places_.release(); }
-  Turn(const Turn&) = delete;
-  Turn& operator=(const Turn&) = delete;
-
- private:
-  std::counting_semaphore<>& places_;
-};
 
 // "layer 2/5 sha256:0123456789ab", for progress and retry lines.
 std::string layer_label(const LayerJob& job) {
@@ -183,9 +173,10 @@ BlobOutcome LayerPusher::compress_and_send(ProbedSink& to, const std::string& re
                                            const ProgressCallback& on_progress) {
   const Layer& layer = job.image.layers[job.index];
   // The compression place is held while compressing only: the session's POST comes before it, the
-  // closing PUT after.
+  // closing PUT after, and it is lent out while the output waits on a full pipe to the network.
   Producer produce = [&](const ByteSink& out, BlobWriter*) {
     Turn turn(compression_turns_);
+    PlaceLending lending(turn);
     auto digests = compress_stream(options_.codec, reader_of(*layer.bytes), context_.pool, out, on_progress,
                                    context_.stop, gzip_window(context_));
     check_diff_id(job, digests.uncompressed);  // throwing here abandons the writer: nothing is kept
@@ -387,8 +378,13 @@ BlobOutcome LayerPusher::push_config(ProbedSink& to, const std::string& repo, co
       !present_or_mounted(to, repo, d, image.config_remote->repository).empty())
     return {d, std::nullopt, true, false};
   if (!options_.dry_run) {
+    // As a layer sent as stored: another repository of this registry may be sending it in this run.
+    PlacementClaim claim(context_.placements, to.sink().name(), repo, d.digest, context_.stop);
+    if (claim.mount_from() && !present_or_mounted(to, repo, d, *claim.mount_from()).empty())
+      return {d, std::nullopt, true, false};
     with_blob_retries(context_, "config " + short_digest(d.digest),
                       [&](bool) { to.sink().put_blob(repo, d.digest, image.config); });
+    claim.landed();
     to.confirmed(repo, d);
     context_.progress.event("config " + short_digest(d.digest) + ": " + options_.sent_word);
   }

@@ -1,7 +1,10 @@
 #include "oci_push/util/byte_pipe.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+
+#include "oci_push/util/lent_place.h"
 
 namespace ocipush {
 
@@ -11,10 +14,23 @@ void BytePipe::throw_if_aborted() const {
   if (aborted_) std::rethrow_exception(aborted_);
 }
 
+// A pipe full for longer than this waits on the network, not on a reader about to read: the writer's
+// place (a compressing layer's turn) is lent out for the rest of the wait.
+constexpr auto kBriefWait = std::chrono::milliseconds(20);
+
 void BytePipe::write(std::string_view data) {
   std::unique_lock lock(mutex_);
+  auto has_room = [&] { return aborted_ || size_ < ring_.size(); };
   while (!data.empty()) {
-    changed_.wait(lock, [&] { return aborted_ || size_ < ring_.size(); });
+    if (!changed_.wait_for(lock, kBriefWait, has_room)) {
+      lock.unlock();  // the place is taken back with no lock held: its wait must not stall the reader
+      {
+        LentWhileWaiting lent;
+        std::unique_lock long_wait(mutex_);
+        changed_.wait(long_wait, has_room);
+      }
+      lock.lock();
+    }
     throw_if_aborted();
     const size_t tail = (head_ + size_) % ring_.size();
     const size_t n = std::min({data.size(), ring_.size() - size_, ring_.size() - tail});

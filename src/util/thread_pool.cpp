@@ -1,5 +1,7 @@
 #include "oci_push/util/thread_pool.h"
 
+#include "oci_push/util/error.h"
+
 namespace ocipush {
 
 ThreadPool::ThreadPool(unsigned threads) {
@@ -38,10 +40,30 @@ void ThreadPool::run() {
   }
 }
 
+void FirstFailure::record(std::exception_ptr failure) {
+  bool interruption = false;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const Interrupted&) {
+    interruption = true;
+  } catch (...) {
+  }
+  std::lock_guard lock(mutex_);
+  if (!kept_ || (kept_is_interruption_ && !interruption)) {
+    kept_ = failure;
+    kept_is_interruption_ = interruption;
+  }
+  stop_.store(true);
+}
+
+void FirstFailure::rethrow_if_any() {
+  std::lock_guard lock(mutex_);
+  if (kept_) std::rethrow_exception(kept_);
+}
+
 void run_parallel(size_t n, unsigned workers, const std::function<void(size_t)>& fn, std::atomic<bool>& stop) {
   std::atomic<size_t> next{0};
-  std::mutex error_mutex;
-  std::exception_ptr first_error;
+  FirstFailure failure(stop);
   auto work = [&] {
     for (;;) {
       size_t i = next.fetch_add(1);
@@ -49,9 +71,7 @@ void run_parallel(size_t n, unsigned workers, const std::function<void(size_t)>&
       try {
         fn(i);
       } catch (...) {
-        std::lock_guard lock(error_mutex);
-        if (!first_error) first_error = std::current_exception();
-        stop.store(true);
+        failure.record(std::current_exception());
         return;
       }
     }
@@ -61,7 +81,40 @@ void run_parallel(size_t n, unsigned workers, const std::function<void(size_t)>&
   for (size_t i = 1; i < count; ++i) threads.emplace_back(work);
   if (count > 0) work();
   for (auto& t : threads) t.join();
-  if (first_error) std::rethrow_exception(first_error);
+  failure.rethrow_if_any();
+}
+
+TaskGroup::~TaskGroup() { join_all(); }
+
+void TaskGroup::spawn(std::function<void()> task) {
+  std::lock_guard lock(threads_mutex_);
+  threads_.emplace_back([this, task = std::move(task)] { run_here(task); });
+}
+
+void TaskGroup::run_here(const std::function<void()>& task) {
+  try {
+    task();
+  } catch (...) {
+    failure_.record(std::current_exception());
+  }
+}
+
+void TaskGroup::wait() {
+  join_all();
+  failure_.rethrow_if_any();
+}
+
+// A task may spawn another while this joins: joined until none is left.
+void TaskGroup::join_all() {
+  for (;;) {
+    std::vector<std::thread> running;
+    {
+      std::lock_guard lock(threads_mutex_);
+      running.swap(threads_);
+    }
+    if (running.empty()) return;
+    for (auto& t : running) t.join();
+  }
 }
 
 }  // namespace ocipush

@@ -64,6 +64,7 @@ class CopyTest(PullTestCase):
         self.assertEqual(len(res.stdout.splitlines()), 2, res.describe())
 
     def test_copy_from_file_sends_a_blob_shared_by_two_target_repositories_once(self):
+        # Layers and the config alike: uploaded to B once, mounted into the other repository.
         path, lay = self.built("single", single_layout)
         solo = self.seed(self.reg_a, path, "1.0", "solo:1")
         reg_b = self.start_registry()
@@ -74,12 +75,13 @@ class CopyTest(PullTestCase):
         self.assertExit(self.oci_push("copy", "--plain-http", "-j", "2", "--from-file", listing), 0)
         log = reg_b.describe_requests(mark_b)
         layers = [layer.digest for layer in lay.only.layers]
+        blobs = layers + [lay.only.config_digest]
         sent = [urllib.parse.parse_qs(urllib.parse.urlsplit(r.uri).query).get("digest", [""])[0]
                 for r in reg_b.requests(mark_b) if r.method == "PUT" and "/blobs/uploads/" in r.path and r.status == 201]
         into = {repo: mounted(reg_b, repo, mark_b) for repo in ("one", "two")}
-        for d in layers:
-            self.assertEqual(sent.count(d), 1, f"layer {d} was not uploaded exactly once\n{log}")
-            self.assertEqual(into["one"].count(d) + into["two"].count(d), 1, f"layer {d}: one mount\n{log}")
+        for d in blobs:
+            self.assertEqual(sent.count(d), 1, f"blob {d} was not uploaded exactly once\n{log}")
+            self.assertEqual(into["one"].count(d) + into["two"].count(d), 1, f"blob {d}: one mount\n{log}")
         gets = [d for d in self.blob_gets(self.reg_a, mark_a) if d in layers]
         self.assertEqual(sorted(gets), sorted(layers), "each shared layer is read from the source once")
         for repo in ("one", "two"):

@@ -64,6 +64,24 @@ class TlsTest(IntegrationTestCase):
         self.assertNotIn(f"http://{reg.host}", res.stderr, "fell back to plain HTTP")
         self.verify(reg, "app", "1", self.img)
 
+    def test_concurrent_small_requests_share_one_http2_connection(self):
+        # 24 small layers: 16 HEADs at once, then POST + PUT each, all without a streamed body. The
+        # registry offers HTTP/2 (ALPN h2); they travel as streams of one connection, not one each.
+        path = os.path.join(self.tmp, "many.tar")
+        fixtures.write_archive(path, [fixtures.small_spec(["example/many:1"], label="many", layers=24)])
+        reg = self.start_registry(tls=self.good)
+        mark = reg.mark()
+        res = self.oci_push(path, f"{reg.host}/many:1", "--ca-file", self.ca, "-v")
+        self.assertPushed(res, reg.host, "many")
+        protocols = reg.access_protocols(mark)
+        self.assertGreater(len(protocols), 24 * 2)
+        self.assertEqual(set(protocols), {"HTTP/2.0"}, "every request over HTTP/2")
+        connections = set(reg.remote_addresses(mark))
+        self.assertEqual(len(connections), 1, f"requests came over {len(connections)} connections: {connections}")
+        self.assertEqual(res.stderr.count("new connection)"), 1, "our -v says the same")
+        self.assertIn("(HTTP/2", res.stderr)
+        self.verify(reg, "many", "1", fixtures.read_archive(path)[0])
+
     def test_ssl_cert_file_is_trusted(self):
         reg = self.start_registry(tls=self.good)
         res = self.oci_push(self.path, f"{reg.host}/app:1", env={"SSL_CERT_FILE": self.ca})

@@ -4,6 +4,7 @@
 // in parallel, with no temporary copy; the archive is "DEST.partial" until finish() renames it, and a
 // journal beside it lets the next run keep the blobs this one completed.
 #pragma once
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,11 +63,14 @@ class TarBundle {
   // The prefix of the blob a killed run of this plan wrote (0: none); given once.
   uint64_t held_part(const Digest& digest);
   void open_or_resume();
+  void open_journal_lines();
+  void journal_line(const std::string& line);  // under mutex_
   SavedImage saved_image(const std::string& name, std::string_view bytes) const;
 
   std::string path_;
   std::string partial_;
   std::string journal_;
+  std::ofstream journal_lines_;  // open for the bundle's life: a line per blob completed or 8 MiB written
   Platform platform_;
   std::map<Digest, Slot> slots_;
   uint64_t end_ = 0;  // where index.json goes

@@ -4,12 +4,16 @@
 #include <mutex>
 #include <vector>
 
+#include "oci_push/http/curl_multiplexer.h"
 #include "oci_push/http/http_client.h"
 #include "oci_push/http/retry.h"
 
 namespace ocipush {
 
-// libcurl, with a pool of easy handles so connections stay open across requests and threads.
+// libcurl, with a pool of easy handles so connections stay open across requests and threads. Over
+// HTTPS, requests without a streamed body (HEADs, manifests, mounts, small blobs) go through one
+// CurlMultiplexer: HTTP/2 streams of one connection where the registry offers HTTP/2 (ALPN), else
+// connections of its own pool; streamed uploads and blob GETs keep a connection each.
 class CurlHttpClient : public HttpClient {
  public:
   // `stop` (SIGINT/SIGTERM) aborts transfers in flight, all but DELETEs (the cancelling of a session).
@@ -19,8 +23,10 @@ class CurlHttpClient : public HttpClient {
   HttpResponse send(const HttpRequest& request) override;
 
  private:
-  void* acquire();
-  void release(void* handle);
+  // Handles for requests on their own connections, and for requests the multiplexer carries.
+  void* acquire(bool multiplexed);
+  void release(void* handle, bool multiplexed);
+  CurlMultiplexer& multiplexer();
 
   TlsOptions tls_;
   HttpLogger logger_;
@@ -28,6 +34,8 @@ class CurlHttpClient : public HttpClient {
   const std::atomic<bool>* stop_;
   std::mutex mutex_;
   std::vector<void*> idle_;
+  std::vector<void*> idle_multiplexed_;
+  std::unique_ptr<CurlMultiplexer> multiplexer_;  // made by the first request it can carry
 };
 
 }  // namespace ocipush

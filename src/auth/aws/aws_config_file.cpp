@@ -6,15 +6,6 @@
 #include "oci_push/util/error.h"
 
 namespace ocipush {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 AwsIniFile parse_aws_ini(std::string_view text, std::string_view source) {
   AwsIniFile file;
@@ -26,17 +17,17 @@ AwsIniFile parse_aws_ini(std::string_view text, std::string_view source) {
     const size_t nl = text.find('\n');
     std::string_view raw = text.substr(0, nl);
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    const std::string_view line = trim(raw);
+    const std::string_view line = ascii_trim(raw);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
     const bool indented = raw.front() == ' ' || raw.front() == '\t';
     if (indented && in_nested) continue;
     if (line.front() == '[') {
       if (line.back() != ']')
         throw Error(fmt::format("{}, line {}: a section header without its closing ]", source, line_no));
-      std::string name(trim(line.substr(1, line.size() - 2)));
+      std::string name(ascii_trim(line.substr(1, line.size() - 2)));
       // "[profile   dev]" is "profile dev".
       if (name.starts_with("profile") && name.size() > 7 && (name[7] == ' ' || name[7] == '\t'))
-        name = "profile " + std::string(trim(std::string_view(name).substr(8)));
+        name = "profile " + std::string(ascii_trim(std::string_view(name).substr(8)));
       section = &file[name];
       in_nested = false;
       continue;
@@ -44,8 +35,8 @@ AwsIniFile parse_aws_ini(std::string_view text, std::string_view source) {
     const size_t eq = line.find('=');
     if (eq == std::string_view::npos || !section)
       throw Error(fmt::format("{}, line {}: expected [section] or key = value", source, line_no));
-    const std::string key = ascii_lower(trim(line.substr(0, eq)));
-    const std::string_view value = trim(line.substr(eq + 1));
+    const std::string key = ascii_lower(ascii_trim(line.substr(0, eq)));
+    const std::string_view value = ascii_trim(line.substr(eq + 1));
     in_nested = value.empty();
     if (!in_nested) (*section)[key] = std::string(value);
   }

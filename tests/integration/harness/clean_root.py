@@ -14,6 +14,8 @@ import re
 import shutil
 import subprocess
 
+from harness.cli import run_tool
+
 SUITE = "bookworm"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 
@@ -34,13 +36,6 @@ def host_mirror() -> str:
     return DEFAULT_MIRROR
 
 
-def _run(cmd: list[str], timeout: float = 900) -> subprocess.CompletedProcess:
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    if p.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
-    return p
-
-
 def pristine_root(build_dir: str) -> str:
     """The cached root, made on first use; a lock keeps two test processes from making it at once."""
     if os.geteuid() != 0:
@@ -56,7 +51,7 @@ def pristine_root(build_dir: str) -> str:
             partial = root + ".partial"
             shutil.rmtree(partial, ignore_errors=True)
             shutil.rmtree(root, ignore_errors=True)
-            _run(["debootstrap", "--variant=minbase", SUITE, partial, host_mirror()])
+            run_tool(["debootstrap", "--variant=minbase", SUITE, partial, host_mirror()], timeout=900)
             shutil.copy("/etc/resolv.conf", os.path.join(partial, "etc/resolv.conf"))
             in_root(partial, "apt-get", "update", "-q")
             open(os.path.join(partial, ".complete"), "w").close()
@@ -66,7 +61,7 @@ def pristine_root(build_dir: str) -> str:
 
 def working_copy(pristine: str, dest: str) -> str:
     """A copy of the pristine root that a test may change."""
-    _run(["cp", "-a", pristine, dest])
+    run_tool(["cp", "-a", pristine, dest])
     return dest
 
 
@@ -75,12 +70,7 @@ def in_root(root: str, *cmd: str, env: dict | None = None, timeout: float = 600)
     base = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C.UTF-8",
             "DEBIAN_FRONTEND": "noninteractive"}
     base.update(env or {})
-    p = subprocess.run(["chroot", root, *cmd], capture_output=True, text=True, timeout=timeout,
-                       env=base, stdin=subprocess.DEVNULL)
-    if p.returncode != 0:
-        raise AssertionError(f"in {root}: {' '.join(cmd)} failed ({p.returncode}):\n{p.stdout[-3000:]}\n"
-                             f"{p.stderr[-3000:]}")
-    return p
+    return run_tool(["chroot", root, *cmd], timeout=timeout, env=base)
 
 
 def installed_packages(root: str) -> set[str]:

@@ -84,10 +84,11 @@ def run(args: list[str], *, home: str, stdin: str | bytes | None = None,
                   p.stderr.decode("utf-8", "replace"))
 
 
-def run_tool(cmd: list[str], **kw) -> subprocess.CompletedProcess:
-    """Another tool (skopeo, umoci, buildah, dpkg...): text output, 300 s, AssertionError with its output
-    unless it exits 0."""
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
+def run_tool(cmd: list[str], timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    """Another tool (skopeo, umoci, buildah, dpkg, chroot...): text output, stdin closed, AssertionError
+    with (the end of) its output unless it exits 0."""
+    kw.setdefault("stdin", subprocess.DEVNULL)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
     if p.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+        raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
     return p

@@ -329,6 +329,32 @@ class Registry:
                 info[rid][2] = 401
         return [Request(*info[rid]) for rid in order]
 
+    def remote_addresses(self, since: Mark | None = None) -> list[str]:
+        """The client address and port (http.request.remoteaddr) of each request since `since`, in the
+        order of requests(): one value per TCP connection the client used."""
+        self.sync()
+        order: list[str] = []
+        addr: dict[str, str] = {}
+        for line in self.log_text().splitlines():
+            try:
+                entry = json.loads(line.strip()) if line.strip().startswith("{") else None
+            except ValueError:
+                entry = None
+            rid = entry and entry.get("http.request.id")
+            if not rid or "http.request.method" not in entry:
+                continue
+            if rid not in addr:
+                order.append(rid)
+                addr[rid] = (entry.get("http.request.uri", ""), entry.get("http.request.remoteaddr", ""))
+        return [a for uri, a in (addr[rid] for rid in order[since.app if since else 0:]) if _SYNC_PARAM not in uri]
+
+    def access_protocols(self, since: Mark | None = None) -> list[str]:
+        """The protocol of each request line in the access log since `since` ("HTTP/2.0", "HTTP/1.1")."""
+        self.sync()
+        lines = [m for m in (_ACCESS_RE.search(l) for l in self.access_log_text().splitlines()) if m]
+        return [re.search(r'"[A-Z]+ \S+ (HTTP/[0-9.]+)"', m.string).group(1)
+                for m in lines[since.access if since else 0:] if _SYNC_PARAM not in m["uri"]]
+
     def _all_access_requests(self) -> list[Request]:
         reqs = []
         for line in self.access_log_text().splitlines():

@@ -5,10 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
 
 #include "fakes/error_of.h"
 #include "fakes/memory_sink.h"
 #include "oci_push/transfer/push_context.h"
+#include "oci_push/util/byte_pipe.h"
 #include "transfer/test_images.h"
 
 namespace ocipush {
@@ -30,10 +36,12 @@ struct PushRun {
     options.connection.retry.max_delay = Millis(2);
   }
   PushResult push(const SourceContents& contents) {
+    return push(contents, [&](const PushTarget&) { return std::make_unique<MemorySink>(store); });
+  }
+  PushResult push(const SourceContents& contents, const SinkOpener& open_sink) {
     PushContext context{options, pool, progress, nullptr, stop};
     auto jobs = plan_push_jobs(contents, SourceSpec{}, options);
-    return push_to_sinks(
-        jobs, [&](const PushTarget&) { return std::make_unique<MemorySink>(store); }, context);
+    return push_to_sinks(jobs, open_sink, context);
   }
   size_t position(const std::string& call) {
     auto it = std::find(store->calls.begin(), store->calls.end(), call);
@@ -199,6 +207,92 @@ TEST(PushToSink, DryRunSendsNothing) {
   EXPECT_EQ(run.store->count("START"), 0u);
   EXPECT_EQ(run.store->count("PUT"), 0u);
   EXPECT_EQ(run.store->count("MANIFEST"), 0u);
+}
+
+// A slow network in front of several layers at once: each blob's bytes pass through a small pipe that
+// nobody drains until every blob being sent has been given bytes (or 10 s have passed).
+struct StalledNetwork {
+  std::mutex mutex;
+  std::condition_variable changed;
+  size_t started = 0;
+  size_t expected;
+  bool timed_out = false;
+
+  explicit StalledNetwork(size_t blobs) : expected(blobs) {}
+  void blob_started() {
+    std::lock_guard lock(mutex);
+    ++started;
+    changed.notify_all();
+  }
+  void wait_for_every_blob() {
+    std::unique_lock lock(mutex);
+    if (!changed.wait_for(lock, std::chrono::seconds(10), [&] { return started >= expected; })) timed_out = true;
+  }
+};
+
+class StalledWriter : public BlobWriter {
+ public:
+  StalledWriter(std::unique_ptr<BlobWriter> inner, StalledNetwork& network)
+      : inner_(std::move(inner)), network_(network), drain_([this] { drain(); }) {}
+  ~StalledWriter() override {
+    pipe_.abort(std::make_exception_ptr(Error("writer abandoned")));
+    if (drain_.joinable()) drain_.join();
+  }
+  void write(std::string_view data) override {
+    if (!started_) network_.blob_started();
+    started_ = true;
+    pipe_.write(data);
+  }
+  void finish(const Digest& digest) override {
+    pipe_.close();
+    drain_.join();
+    inner_->finish(digest);
+  }
+
+ private:
+  void drain() {
+    network_.wait_for_every_blob();
+    char buf[1 << 16];
+    try {
+      for (size_t n; (n = pipe_.read(buf, sizeof buf)) > 0;) inner_->write(std::string_view(buf, n));
+    } catch (const Error&) {  // abandoned
+    }
+  }
+  std::unique_ptr<BlobWriter> inner_;
+  StalledNetwork& network_;
+  BytePipe pipe_{64 << 10};
+  bool started_ = false;
+  std::thread drain_;
+};
+
+class StalledSink : public MemorySink {
+ public:
+  StalledSink(std::shared_ptr<MemoryStore> store, StalledNetwork& network)
+      : MemorySink(std::move(store)), network_(network) {}
+  std::unique_ptr<BlobWriter> start_blob(const std::string& repo, const BlobStart& start) override {
+    return std::make_unique<StalledWriter>(MemorySink::start_blob(repo, start), network_);
+  }
+
+ private:
+  StalledNetwork& network_;
+};
+
+TEST(PushToSink, ALayerWhoseBytesWaitOnTheNetworkLendsItsCompressionTurnToAnother) {
+  PushRun run;
+  run.options.jobs = 3;  // three layers on the wire at once, but two compressing (two pool threads)
+  std::mt19937 random(7);
+  std::vector<std::string> layers(3);
+  for (auto& layer : layers)
+    for (int i = 0; i < (3 << 20); ++i) layer.push_back(static_cast<char>(random()));  // gzip cannot shrink it
+  StalledNetwork network(layers.size());
+  auto image = testing::uncompressed_image(layers);
+  auto result = run.push(testing::contents_of({testing::named(image, "app:1")}),
+                         [&](const PushTarget&) { return std::make_unique<StalledSink>(run.store, network); });
+  // Two layers fill their pipes and wait; only if they lend their turns does the third compress at all.
+  EXPECT_FALSE(network.timed_out) << "a layer waiting on the network kept its compression turn";
+  EXPECT_EQ(network.started, 3u);
+  EXPECT_EQ(run.store->tag_count(), 1u);
+  for (const auto& l : result.repositories[0].manifest.layers) EXPECT_TRUE(run.store->holds("app", l.descriptor.digest));
 }
 
 }  // namespace

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include "oci_push/util/lent_place.h"
 
 namespace ocipush {
 namespace {
@@ -45,6 +49,65 @@ TEST(BytePipe, AnAbortWakesABlockedWriterAndReaderWithItsError) {
   char buf[4];
   EXPECT_THROW(pipe.read(buf, sizeof buf), std::runtime_error);
   EXPECT_THROW(pipe.wait_for_data(), std::runtime_error);
+}
+
+// Counts what a writer's thread lends out, as a compressing layer's turn would be.
+struct CountedPlace : LendablePlace {
+  std::atomic<int> lent{0};
+  std::atomic<int> taken_back{0};
+  std::atomic<bool> held{true};
+  void lend() override {
+    ++lent;
+    held = false;
+  }
+  void take_back() override {
+    ++taken_back;
+    held = true;
+  }
+};
+
+TEST(BytePipe, AWriterThatWaitsLongOnAFullPipeLendsItsThreadsPlaceAndTakesItBack) {
+  BytePipe pipe(4);
+  CountedPlace place;
+  std::atomic<bool> lent_while_blocked{false};
+  std::thread writer([&] {
+    PlaceLending lending(place);
+    pipe.write("abcdefgh");  // 4 fit, the rest waits for the reader
+    pipe.close();
+  });
+  // The reader comes late, as a slow network does.
+  for (int i = 0; i < 200 && place.lent == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  lent_while_blocked = !place.held;
+  std::string got;
+  char buf[8];
+  for (size_t n; (n = pipe.read(buf, sizeof buf)) > 0;) got.append(buf, n);
+  writer.join();
+  EXPECT_EQ(got, "abcdefgh");
+  EXPECT_TRUE(lent_while_blocked);
+  EXPECT_EQ(place.lent, 1);
+  EXPECT_EQ(place.taken_back, 1);
+  EXPECT_TRUE(place.held);
+}
+
+TEST(BytePipe, AWriteWithRoomLendsNothingAndNoPlaceIsLentAfterItsScopeEnded) {
+  BytePipe pipe(16);
+  CountedPlace place;
+  {
+    PlaceLending lending(place);
+    pipe.write("abcd");
+  }
+  EXPECT_EQ(place.lent, 0);
+  BytePipe small(2);
+  std::thread reader([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    char buf[8];
+    while (small.read(buf, sizeof buf) > 0) {
+    }
+  });
+  small.write("abcdef");  // waits long, but the lending scope has ended: nothing to lend
+  small.close();
+  reader.join();
+  EXPECT_EQ(place.lent, 0);
 }
 
 }  // namespace
