@@ -21,6 +21,11 @@ oci-push / skopeo:
   copy       oci-push copy --plain-http A/bench:1 B/bench:1   vs
              skopeo copy --src-tls-verify=false --dest-tls-verify=false docker://A/bench:1 docker://B/bench:1;
              A holds the image for the whole case, B is a fresh registry (fresh storage) every run.
+  ingest     the floor under copy: the same blobs pushed into a fresh registry B from a local OCI layout
+             (pulled from A once, not timed), so no source registry serves them:
+             oci-push --plain-http oci:DIR B/bench:1   vs   skopeo copy oci:DIR docker://B/bench:1.
+             Compare its times with copy's: B's ingest (it hashes and writes every blob, on the same
+             cores) is the part of a copy neither tool can take away.
   link-pull-oci, link-copy   the same through bench/link_proxy.py (--link-delay-ms each way, default 20;
              --link-rate-mb-s each direction, default 100): the pull talks to a proxy in front of the
              registry; the copy to one proxy in front of A and another in front of B (one full-duplex
@@ -47,11 +52,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from run import ROOT, SKOPEO, Bench, Registry, clean_env  # noqa: E402  (bench/run.py)
 
-PLAIN_CASES = ("pull-oci", "pull-tar", "copy")
+PLAIN_CASES = ("pull-oci", "pull-tar", "copy", "ingest")
 LINK_CASES = ("link-pull-oci", "link-copy")
 REF = "bench:1"
 TITLES = {"pull-oci": "1. pull into an OCI layout", "pull-tar": "2. pull into a docker-archive tarball",
           "copy": "3. copy registry A to an empty registry B",
+          "ingest": "3b. local layout into an empty B (copy's floor)",
           "link-pull-oci": "4a. pull into an OCI layout, over the link",
           "link-copy": "4b. copy A to empty B, over the link (both)"}
 
@@ -88,9 +94,13 @@ class PullBench(Bench):
         if tool in self.binaries:
             # The proxy is on loopback, where oci-push reads one stream per blob unless told otherwise.
             ranges = ["--ranges", str(self.args.ranges)] if self.args.ranges and case.startswith("link-") else []
+            if kind == "ingest":
+                return [self.binaries[tool], "-q", "--plain-http", f"oci:{src}", f"{dest}/{REF}"]
             if kind == "copy":
                 return [self.binaries[tool], "copy", "-q", "--plain-http", *ranges, f"{src}/{REF}", f"{dest}/{REF}"]
             return [self.binaries[tool], "pull", "-q", "--plain-http", *ranges, f"{src}/{REF}", dest]
+        if kind == "ingest":
+            return [SKOPEO, "copy", "-q", "--dest-tls-verify=false", f"oci:{src}", f"docker://{dest}/{REF}"]
         if kind == "copy":
             return [SKOPEO, "copy", "-q", "--src-tls-verify=false", "--dest-tls-verify=false",
                     f"docker://{src}/{REF}", f"docker://{dest}/{REF}"]
@@ -163,6 +173,24 @@ class PullBench(Bench):
                         links = {"down": pa, "up": pb} if pa else {}
                         self.record(case, tool, self.measure(case, tool, argv, b, links, b.storage_dir))
                     shutil.rmtree(d)
+        shutil.rmtree(d0)
+
+    def case_ingest(self, case: str) -> None:
+        """ingest: the image pulled from A into a local layout once (not timed), then a fresh B every run."""
+        d0 = self.fresh_dir(case)
+        layout = os.path.join(d0, "layout")
+        with Registry(os.path.join(d0, "registry-a")) as a:
+            self.seed(a)
+            subprocess.run([self.ocipush, "pull", "-q", "--plain-http", f"{a.host}/{REF}", layout + "/"],
+                           env=clean_env(), check=True, stdout=subprocess.DEVNULL)
+        for rnd in range(self.args.rounds):
+            print(f"{case}, round {rnd + 1}", flush=True)
+            for tool in self.order(rnd):
+                d = self.fresh_dir(f"{case}-{tool}")
+                with Registry(os.path.join(d, "registry-b")) as b:
+                    argv = self.argv(case, tool, layout, b.host)
+                    self.record(case, tool, self.measure(case, tool, argv, b, {}, b.storage_dir))
+                shutil.rmtree(d)
         shutil.rmtree(d0)
 
     # ------------------------------------------------------------------ report
@@ -264,7 +292,7 @@ def main() -> int:
           f"rounds {args.rounds}", flush=True)
     try:
         for case in (c for c in PLAIN_CASES + LINK_CASES if c in cases):
-            (b.case_copy if case.endswith("copy") else b.case_pull)(case)
+            (b.case_copy if case.endswith("copy") else b.case_ingest if case == "ingest" else b.case_pull)(case)
     finally:
         print()
         print(b.summary())

@@ -1,5 +1,4 @@
 #include "oci_push/http/curl_http_client.h"
-#include "oci_push/util/ascii.h"
 
 #include <curl/curl.h>
 
@@ -8,6 +7,9 @@
 #include <exception>
 #include <functional>
 #include <regex>
+
+#include "oci_push/http/curl_multiplexer.h"
+#include "oci_push/util/ascii.h"
 
 namespace ocipush {
 

@@ -175,7 +175,7 @@ BlobOutcome LayerPusher::compress_and_send(ProbedSink& to, const std::string& re
   // The compression place is held while compressing only: the session's POST comes before it, the
   // closing PUT after, and it is lent out while the output waits on a full pipe to the network.
   Producer produce = [&](const ByteSink& out, BlobWriter*) {
-    Turn turn(compression_turns_);
+    Turn turn(compression_turns_, &lendings_);
     PlaceLending lending(turn);
     auto digests = compress_stream(options_.codec, reader_of(*layer.bytes), context_.pool, out, on_progress,
                                    context_.stop, gzip_window(context_));

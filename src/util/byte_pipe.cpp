@@ -14,9 +14,12 @@ void BytePipe::throw_if_aborted() const {
   if (aborted_) std::rethrow_exception(aborted_);
 }
 
-// A pipe full for longer than this waits on the network, not on a reader about to read: the writer's
-// place (a compressing layer's turn) is lent out for the rest of the wait.
-constexpr auto kBriefWait = std::chrono::milliseconds(20);
+// A pipe full for longer than this waits on a slow connection, not on a reader about to read: the
+// writer's place (a compressing layer's turn) is lent out for the rest of the wait. The reader takes
+// up to 512 KiB at a time (the HTTP body buffer), so this is a connection under ~5 MB/s; at 20 ms
+// (~25 MB/s) a registry on this machine, slowed by sharing its cores, had turns lent, and the extra
+// layers compressing took CPU from it: the loopback push was 7 % slower.
+constexpr auto kBriefWait = std::chrono::milliseconds(100);
 
 void BytePipe::write(std::string_view data) {
   std::unique_lock lock(mutex_);

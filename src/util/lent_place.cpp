@@ -11,10 +11,11 @@ PlaceLending::PlaceLending(LendablePlace& place) : previous_(this_threads_place)
 PlaceLending::~PlaceLending() { this_threads_place = previous_; }
 
 // While lent the place is not this thread's to lend again (a nested wait does nothing).
-LentWhileWaiting::LentWhileWaiting() : lent_(this_threads_place) {
-  if (!lent_) return;
+LentWhileWaiting::LentWhileWaiting() {
+  LendablePlace* place = this_threads_place;
+  if (!place || !place->lend()) return;
+  lent_ = place;
   this_threads_place = nullptr;
-  lent_->lend();
 }
 
 LentWhileWaiting::~LentWhileWaiting() {

@@ -4,11 +4,12 @@
 #include <mutex>
 #include <vector>
 
-#include "oci_push/http/curl_multiplexer.h"
 #include "oci_push/http/http_client.h"
 #include "oci_push/http/retry.h"
 
 namespace ocipush {
+
+class CurlMultiplexer;
 
 // libcurl, with a pool of easy handles so connections stay open across requests and threads. Over
 // HTTPS, requests without a streamed body (HEADs, manifests, mounts, small blobs) go through one

@@ -80,6 +80,9 @@ class LayerPusher {
   const PushOptions& options_;
   std::counting_semaphore<> compression_turns_;
   std::counting_semaphore<> big_sends_;  // --jobs: big blobs on the wire at once (each holds a pipe)
+  // Compression turns lent at once by layers whose output waits on the network (util/turn.h): one, so
+  // lending adds at most one layer's window of blocks to memory.
+  std::counting_semaphore<> lendings_{1};
 };
 
 // At most this many layers compress at once, whatever --jobs is (see the .cpp).

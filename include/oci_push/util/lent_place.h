@@ -10,8 +10,8 @@ namespace ocipush {
 class LendablePlace {
  public:
   virtual ~LendablePlace() = default;
-  virtual void lend() = 0;       // gives the place up
-  virtual void take_back() = 0;  // blocks until it is held again
+  virtual bool lend() = 0;       // gives the place up, or says it cannot be lent now (false)
+  virtual void take_back() = 0;  // after a lend() that said true: blocks until it is held again
 };
 
 // Makes `place` this thread's lendable place for the scope (the one before comes back after it).
@@ -26,7 +26,7 @@ class PlaceLending {
   LendablePlace* previous_;
 };
 
-// This thread's place, if it has one, is lent out for the scope.
+// This thread's place, if it has one and it can be lent now, is lent out for the scope.
 class LentWhileWaiting {
  public:
   LentWhileWaiting();
@@ -35,7 +35,7 @@ class LentWhileWaiting {
   LentWhileWaiting& operator=(const LentWhileWaiting&) = delete;
 
  private:
-  LendablePlace* lent_;
+  LendablePlace* lent_ = nullptr;
 };
 
 }  // namespace ocipush

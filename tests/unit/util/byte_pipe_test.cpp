@@ -56,9 +56,10 @@ struct CountedPlace : LendablePlace {
   std::atomic<int> lent{0};
   std::atomic<int> taken_back{0};
   std::atomic<bool> held{true};
-  void lend() override {
+  bool lend() override {
     ++lent;
     held = false;
+    return true;
   }
   void take_back() override {
     ++taken_back;
