@@ -1,10 +1,10 @@
 #include "oci_push/build/config_edits.h"
 
 #include <cctype>
-#include <ctime>
 
 #include "oci_push/util/error.h"
 #include "oci_push/util/quoted.h"
+#include "oci_push/util/utc_time.h"
 
 namespace ocipush {
 
@@ -16,14 +16,7 @@ int64_t parse_source_date_epoch(const std::optional<std::string>& value) {
   return std::stoll(*value);
 }
 
-std::string rfc3339_utc(int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
+std::string rfc3339_utc(int64_t seconds) { return utc_text(seconds, "%Y-%m-%dT%H:%M:%SZ"); }
 
 nlohmann::json scratch_config(const std::string& os, const std::string& architecture, const std::string& variant) {
   nlohmann::json config = {{"architecture", architecture},

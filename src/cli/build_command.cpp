@@ -6,6 +6,7 @@
 #include "oci_push/cli/connection_options.h"
 #include "oci_push/cli/option_parsing.h"
 #include "oci_push/cli/push_command.h"
+#include "oci_push/cli/run_reporting.h"
 #include "oci_push/model/reference.h"
 #include "oci_push/transfer/build.h"
 #include "oci_push/util/error.h"
@@ -135,10 +136,8 @@ int run_build_command(int argc, const char* const* argv, std::ostream& out) {
   const auto& r = *parsed;
   BuildOptions b = parse_build(r);
   read_stdin_password(b.push.connection, std::cin);
-  auto progress = make_progress(r.count("quiet") > 0, stderr);
-  HttpLogger http_log;
-  if (r.count("verbose")) http_log = [&](const std::string& line) { progress->event(line); };
-  auto result = run_build(b, *progress, http_log);
+  auto reporting = make_run_reporting(r.count("quiet") > 0, r.count("verbose") > 0);
+  auto result = run_build(b, *reporting.progress, reporting.http_log);
   out << format_push_result(result.pushed, r.count("json") > 0) << std::flush;
   if (r.count("digest-file")) write_digest_file(r["digest-file"].as<std::string>(), result.pushed);
   return 0;

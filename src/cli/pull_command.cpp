@@ -6,6 +6,7 @@
 #include "oci_push/cli/connection_options.h"
 #include "oci_push/cli/option_parsing.h"
 #include "oci_push/cli/push_command.h"
+#include "oci_push/cli/run_reporting.h"
 #include "oci_push/model/reference.h"
 #include "oci_push/transfer/pull.h"
 #include "oci_push/util/error.h"
@@ -101,10 +102,8 @@ Common parse_common(const cxxopts::ParseResult& r, unsigned& jobs, std::vector<s
 
 template <typename Run>
 int run_with_progress(const Common& common, std::ostream& out, const std::string& fetch_word, Run run) {
-  auto progress = make_progress(common.quiet, stderr);
-  HttpLogger http_log;
-  if (common.verbose) http_log = [&](const std::string& line) { progress->event(line); };
-  auto result = run(*progress, http_log);
+  auto reporting = make_run_reporting(common.quiet, common.verbose);
+  auto result = run(*reporting.progress, reporting.http_log);
   out << format_push_result(result, common.json, fetch_word) << std::flush;
   return 0;
 }

@@ -1,6 +1,5 @@
 #include "oci_push/cli/push_command.h"
 
-#include <cstdio>
 #include <cxxopts.hpp>
 #include <fstream>
 #include <iostream>
@@ -9,10 +8,10 @@
 
 #include "oci_push/cli/connection_options.h"
 #include "oci_push/cli/option_parsing.h"
+#include "oci_push/cli/run_reporting.h"
 #include "oci_push/model/reference.h"
 #include "oci_push/util/byte_size.h"
 #include "oci_push/util/error.h"
-#include "oci_push/util/progress.h"
 #include "oci_push/util/quoted.h"
 
 namespace ocipush {
@@ -217,10 +216,8 @@ int run_push_command(int argc, const char* const* argv, std::ostream& out) {
     return 0;
   }
   read_stdin_password(command.push.connection, std::cin);
-  auto progress = make_progress(command.quiet, stderr);
-  HttpLogger http_log;
-  if (command.verbose) http_log = [&](const std::string& line) { progress->event(line); };
-  auto result = run_push(command.push, *progress, http_log);
+  auto reporting = make_run_reporting(command.quiet, command.verbose);
+  auto result = run_push(command.push, *reporting.progress, reporting.http_log);
   out << format_push_result(result, command.json) << std::flush;
   if (!command.digest_file.empty()) write_digest_file(command.digest_file, result);
   return 0;

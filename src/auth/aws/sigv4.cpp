@@ -5,12 +5,12 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
-#include <ctime>
 #include <map>
 
 #include "oci_push/model/digest.h"
 #include "oci_push/util/ascii.h"
 #include "oci_push/util/percent_encode.h"
+#include "oci_push/util/utc_time.h"
 
 namespace ocipush {
 namespace {
@@ -183,14 +183,7 @@ Params presign_params(const SigV4Request& request, const SigV4Context& context, 
 
 }  // namespace
 
-std::string amz_date(int64_t epoch_seconds) {
-  std::time_t t = static_cast<std::time_t>(epoch_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string amz_date(int64_t epoch_seconds) { return utc_text(epoch_seconds, "%Y%m%dT%H%M%SZ"); }
 
 std::string hex_sha256(std::string_view data) { return sha256_of(data).hex; }
 
