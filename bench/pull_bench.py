@@ -33,7 +33,9 @@ oci-push / skopeo:
 For the link cases the summary adds the bytes moved (pull: down from the registry; copy: the larger of
 A's down and B's up, which carry the same blobs at once), the TCP connections the tool opened and the
 share of the link used: bytes moved / (rate x wall). "out MB" is what the destination holds afterwards
-(the layout, the tarball, B's storage): a check that both tools wrote the same thing.
+(the layout, the tarball, B's storage): a check that both tools wrote the same thing; "busy" is the share
+of the machine's CPUs busy during the run (everything on them, from /proc/stat): near 100 % a run is bound
+by the cores it shares with the registries and proxies.
 Debian's /usr/bin/python3, standard library plus bench/run.py (and what it imports).
 """
 
@@ -114,10 +116,15 @@ class PullBench(Bench):
         env = clean_env()
         env["XDG_CACHE_HOME"] = d
         before = {k: p.stats() for k, p in links.items()}
+        busy0, total0 = cpu_ticks()
         if tool in self.binaries:
             r = self.timed(argv, env=env, label=tool, reg=reg)
         else:
             r = self.timed(argv, skopeo_cache=d, label=tool, reg=reg)
+        busy1, total1 = cpu_ticks()
+        # How busy the whole machine was meanwhile (tool, registries, proxies): near 100 % the run is
+        # bound by the cores everything shares, not by the tool's design or the link.
+        r["machine_busy"] = (busy1 - busy0) / (total1 - total0) if total1 > total0 else float("nan")
         r["out_mb"] = tree_bytes(out) / 1e6
         if links:
             after = {k: p.stats() for k, p in links.items()}
@@ -128,7 +135,7 @@ class PullBench(Bench):
             r.update({"link_moved": moved, "link_connections": conns, "link_share": share})
             print(f"  {'':<10} link: {moved / 1e6:8.2f} MB moved {conns:4d} connections   "
                   f"share {share * 100:5.1f}%", flush=True)
-        print(f"  {'':<10} out: {r['out_mb']:.2f} MB", flush=True)
+        print(f"  {'':<10} out: {r['out_mb']:.2f} MB, machine's CPUs busy {r['machine_busy'] * 100:.0f}%", flush=True)
         shutil.rmtree(d)
         return r
 
@@ -196,7 +203,7 @@ class PullBench(Bench):
     # ------------------------------------------------------------------ report
 
     def medians(self, case: str) -> dict[str, dict]:
-        keys = ("wall", "cpu", "rss_mib", "out_mb", "link_moved", "link_connections", "link_share")
+        keys = ("wall", "cpu", "rss_mib", "out_mb", "machine_busy", "link_moved", "link_connections", "link_share")
         med = {}
         for tool, runs in self.results.get(case, {}).items():
             med[tool] = {k: statistics.median(r[k] for r in runs) for k in keys if k in runs[0]}
@@ -204,7 +211,7 @@ class PullBench(Bench):
         return med
 
     def summary(self) -> str:
-        lines = [f"{'case':<46} {'tool':<9} {'wall s':>7} {'cpu s':>7} {'RSS MiB':>8} {'out MB':>8}"
+        lines = [f"{'case':<46} {'tool':<9} {'wall s':>7} {'cpu s':>7} {'RSS MiB':>8} {'out MB':>8} {'busy':>5}"
                  f"  runs (wall s / peak RSS MiB)"]
         for case in PLAIN_CASES + LINK_CASES:
             if case in self.notes:
@@ -214,7 +221,7 @@ class PullBench(Bench):
                 m = med[tool]
                 runs = ", ".join(f"{r['wall']:.2f}/{r['rss_mib']:.1f}" for r in m["runs"])
                 lines.append(f"{TITLES[case]:<46} {tool:<9} {m['wall']:7.2f} {m['cpu']:7.2f} {m['rss_mib']:8.1f} "
-                             f"{m['out_mb']:8.1f}  {runs}")
+                             f"{m['out_mb']:8.1f} {m['machine_busy'] * 100:4.0f}%  {runs}")
             for label, other in (("ratio", "skopeo"), ("vs base", "baseline")):
                 if "oci-push" in med and other in med:
                     o, s = med["oci-push"], med[other]
@@ -222,7 +229,7 @@ class PullBench(Bench):
                                  f"{o['cpu'] / s['cpu'] if s['cpu'] else float('nan'):7.3f} "
                                  f"{o['rss_mib'] / s['rss_mib']:8.3f}           (oci-push / {other}, medians)")
         lines.append("medians over the rounds: wall, cpu (user+sys of the tool), RSS (its peak RSS), out (what "
-                     "the destination holds)")
+                     "the destination holds), busy (the machine's CPUs, everything on them, during the run)")
         lines += self.link_summary()
         return "\n".join(lines)
 
@@ -243,6 +250,15 @@ class PullBench(Bench):
         lines.append("moved: bytes through the link (pull: down; copy: max of A down, B up); share: moved / "
                      "(rate x wall); bytes/rate: the wall the bytes alone need; medians.")
         return lines
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of every CPU of the machine since boot, from /proc/stat's first line."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # guest time is already in user
+    return total - idle, total
 
 
 def parse_args() -> tuple[argparse.Namespace, list[str]]:

@@ -8,9 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
-# -O1 without debug info: sanitizer reports keep function names, and the build is much faster. A unity
-# build (8 sources a translation unit) takes 5.4 min instead of 13 on 2 cores; the main build (scripts/
-# test.sh) stays one file a unit, so a missing #include still fails there.
+# -O1 without debug info (the tests' own code -O0: tests/CMakeLists.txt): sanitizer reports keep function
+# names, and the build is much faster. A unity build (8 sources a translation unit) takes 5.4 min instead
+# of 13 on 2 cores; the main build (scripts/test.sh) stays one file a unit, so a missing #include still
+# fails there.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g0" -DOCI_PUSH_SANITIZE=ON \
   -DCMAKE_UNITY_BUILD=ON >/dev/null
 cmake --build build-asan

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 
+#include "oci_push/build/image_paths.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/quoted.h"
 

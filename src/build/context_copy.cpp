@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "oci_push/build/archive_unpack.h"
+#include "oci_push/build/image_paths.h"
 #include "oci_push/build/path_patterns.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/quoted.h"
@@ -132,62 +133,6 @@ struct EntryMaker {
 std::string without_slashes(const std::string& absolute) { return absolute == "/" ? "" : absolute.substr(1); }
 
 }  // namespace
-
-std::optional<std::string> clean_relative_path(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    std::string part = path.substr(start, end - start);
-    if (part == "..") {
-      if (parts.empty()) return std::nullopt;
-      parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    start = end + 1;
-  }
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
-  return out;
-}
-
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  for (size_t start = 0; start < path.size();) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    parts.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
-}
-
-std::string clean_absolute_path(const std::string& path) {
-  // Above the root is the root, as in a path lookup: a ".." there is dropped, the rest kept.
-  std::vector<std::string> parts;
-  for (const auto& part : split_path(path)) {
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-  }
-  std::string out;
-  for (const auto& p : parts) out += "/" + p;
-  return out.empty() ? "/" : out;
-}
-
-std::string resolve_under(const std::string& base, const std::string& relative) {
-  if (relative.starts_with('/')) return clean_absolute_path(relative);
-  std::string joined = base;
-  for (const auto& part : split_path(relative)) {
-    if (part == "..") joined = joined.substr(0, std::max<size_t>(1, joined.rfind('/')));
-    else if (!part.empty() && part != ".") joined += (joined.ends_with('/') ? "" : "/") + part;
-  }
-  return clean_absolute_path(joined);
-}
 
 PlannedCopy plan_context_copy(const BuildContext& context, const CopyRequest& request) {
   const std::string& d = request.destination;

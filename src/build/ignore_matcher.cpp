@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "oci_push/build/image_paths.h"
 #include "oci_push/build/shell_text.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/quoted.h"

@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "oci_push/build/image_paths.h"
 #include "oci_push/util/error.h"
 
 namespace ocipush {

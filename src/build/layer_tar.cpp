@@ -7,10 +7,6 @@
 
 namespace ocipush {
 
-bool path_is_at_or_below(const std::string& path, const std::string& root) {
-  return root.empty() || path == root || (path.size() > root.size() && path.starts_with(root) && path[root.size()] == '/');
-}
-
 namespace {
 
 void add_parents(std::map<std::string, LayerEntry>& by_path, const ParentPolicy& policy) {

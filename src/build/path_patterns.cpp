@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "oci_push/build/image_paths.h"
 #include "oci_push/build/shell_text.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/quoted.h"
@@ -175,41 +176,6 @@ bool has_glob_chars(std::string_view path) {
     }
   }
   return false;
-}
-
-std::string clean_path(std::string_view path) {
-  if (path.empty()) return ".";
-  const bool rooted = path[0] == '/';
-  const size_t n = path.size();
-  std::string out;
-  size_t r = 0;
-  size_t dotdot = 0;  // where out may no longer be backtracked by ".."
-  if (rooted) {
-    out += '/';
-    r = dotdot = 1;
-  }
-  while (r < n) {
-    if (path[r] == '/') {
-      ++r;
-    } else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
-      ++r;
-    } else if (path[r] == '.' && path[r + 1] == '.' && (r + 2 == n || path[r + 2] == '/')) {
-      r += 2;
-      if (out.size() > dotdot) {
-        size_t w = out.size() - 1;
-        while (w > dotdot && out[w] != '/') --w;
-        out.resize(w);
-      } else if (!rooted) {
-        if (!out.empty()) out += '/';
-        out += "..";
-        dotdot = out.size();
-      }
-    } else {
-      if (out.size() != (rooted ? 1 : 0)) out += '/';
-      for (; r < n && path[r] != '/'; ++r) out += path[r];
-    }
-  }
-  return out.empty() ? "." : out;
 }
 
 std::vector<IgnorePattern> parse_dockerignore(std::string_view text) {

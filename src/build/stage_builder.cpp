@@ -4,6 +4,7 @@
 
 #include "oci_push/build/config_edits.h"
 #include "oci_push/build/context_copy.h"
+#include "oci_push/build/image_paths.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/quoted.h"
 

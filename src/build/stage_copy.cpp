@@ -7,6 +7,7 @@
 #include "oci_push/build/config_edits.h"
 #include "oci_push/build/context_copy.h"
 #include "oci_push/build/image_files.h"
+#include "oci_push/build/image_paths.h"
 #include "oci_push/build/owner_lookup.h"
 #include "oci_push/build/path_patterns.h"
 #include "oci_push/build/stage_builder.h"

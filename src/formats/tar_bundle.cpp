@@ -165,10 +165,12 @@ void TarBundle::open_journal_lines() {
   if (!journal_lines_) throw Error(journal_ + ": cannot write: " + errno_text(errno));
 }
 
-// Each line flushed as it is written: a run killed next has it in the file.
+// Each line flushed as it is written: a run killed next has it in the file. A line that cannot be written
+// (the disk is full) fails the pull with its cause, rather than the journal silently stopping.
 void TarBundle::journal_line(const std::string& line) {
   journal_lines_ << line << "\n";
   journal_lines_.flush();
+  if (!journal_lines_) throw Error(journal_ + ": cannot write: " + errno_text(errno));
 }
 
 const TarBundle::Slot& TarBundle::slot(const Digest& digest) const {

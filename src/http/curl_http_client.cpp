@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <exception>
 #include <functional>
-#include <regex>
 
 #include "oci_push/http/curl_multiplexer.h"
 #include "oci_push/util/ascii.h"
@@ -232,10 +231,26 @@ std::string redact_header_for_log(const HttpHeader& header) {
   return header.name + ": " + header.value;
 }
 
+// A parameter (after '?' or '&') whose name says signature, token, credential, password or secret, in any
+// case, keeps its name and loses its value: S3's and CDNs' presigned URLs carry credentials there.
 std::string redact_url_for_log(std::string_view url) {
-  static const std::regex secret_param(R"(([?&](?:[^=&]*(?:signature|token|credential|password|secret)[^=&]*)=)[^&]*)",
-                                       std::regex::icase);
-  return std::regex_replace(std::string(url), secret_param, "$1REDACTED");
+  static constexpr std::string_view kSecretWords[] = {"signature", "token", "credential", "password", "secret"};
+  std::string out;
+  size_t copied = 0;
+  for (size_t at = url.find_first_of("?&"); at != std::string_view::npos; at = url.find_first_of("?&", at + 1)) {
+    const size_t equals = url.find_first_of("=&", at + 1);
+    if (equals == std::string_view::npos || url[equals] != '=') continue;
+    const std::string name = ascii_lower(url.substr(at + 1, equals - at - 1));
+    if (std::none_of(std::begin(kSecretWords), std::end(kSecretWords),
+                     [&](std::string_view w) { return name.find(w) != std::string::npos; }))
+      continue;
+    const size_t value_end = std::min(url.find('&', equals), url.size());
+    out.append(url.substr(copied, equals + 1 - copied)).append("REDACTED");
+    copied = value_end;
+    if (value_end == url.size()) break;
+    at = value_end - 1;  // the '&' ending the value starts the next parameter
+  }
+  return out.append(url.substr(copied));
 }
 
 CurlHttpClient::CurlHttpClient(TlsOptions tls, HttpLogger logger, HttpTimeouts timeouts, const std::atomic<bool>* stop)

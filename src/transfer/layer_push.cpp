@@ -6,8 +6,8 @@
 #include "oci_push/transfer/blob_retries.h"
 #include "oci_push/util/error.h"
 #include "oci_push/util/lent_place.h"
-#include "oci_push/util/turn.h"
 #include "oci_push/util/quoted.h"
+#include "oci_push/util/turn.h"
 
 namespace ocipush {
 
@@ -225,11 +225,10 @@ BlobOutcome LayerPusher::send_verbatim(ProbedSink& to, const std::string& repo, 
   // Another repository of this registry, pushed in the same run, may be sending it: mounted from there.
   PlacementClaim claim(options_.dry_run ? nullptr : context_.placements, to.sink().name(), repo, d.digest,
                        context_.stop);
-  if (claim.mount_from())
-    if (auto how = present_or_mounted(to, repo, d, *claim.mount_from()); !how.empty()) {
-      context_.progress.finish(job.progress_id, how);
-      return {d, layer.diff_id, true, false};
-    }
+  if (auto how = mounted_as_claimed(to, repo, d, claim); !how.empty()) {
+    context_.progress.finish(job.progress_id, how);
+    return {d, layer.diff_id, true, false};
+  }
   CompressedDigests digests;
   uint64_t resumed = 0;
   const std::string label = "blob " + short_digest(d.digest);
@@ -327,6 +326,12 @@ std::string LayerPusher::present_or_mounted(ProbedSink& to, const std::string& r
   return "mounted from " + from;
 }
 
+// What a claim lets us mount: "" unless another repository of this run sent the blob first.
+std::string LayerPusher::mounted_as_claimed(ProbedSink& to, const std::string& repo, const Descriptor& d,
+                                            const PlacementClaim& claim) {
+  return claim.mount_from() ? present_or_mounted(to, repo, d, *claim.mount_from()) : "";
+}
+
 // Where this layer's compressed form may already be: what the sink told us, then the local cache
 // (only repositories of this sink: a blob elsewhere cannot be mounted).
 std::vector<KnownLayer> LayerPusher::candidates_for(const ProbedSink& to, const Digest& diff_id,
@@ -380,8 +385,7 @@ BlobOutcome LayerPusher::push_config(ProbedSink& to, const std::string& repo, co
   if (!options_.dry_run) {
     // As a layer sent as stored: another repository of this registry may be sending it in this run.
     PlacementClaim claim(context_.placements, to.sink().name(), repo, d.digest, context_.stop);
-    if (claim.mount_from() && !present_or_mounted(to, repo, d, *claim.mount_from()).empty())
-      return {d, std::nullopt, true, false};
+    if (!mounted_as_claimed(to, repo, d, claim).empty()) return {d, std::nullopt, true, false};
     with_blob_retries(context_, "config " + short_digest(d.digest),
                       [&](bool) { to.sink().put_blob(repo, d.digest, image.config); });
     claim.landed();

@@ -50,11 +50,4 @@ PlannedCopy plan_context_copy(const BuildContext& context, const CopyRequest& re
 // then named `name`).
 PlannedCopy plan_inline_file(const std::string& name, std::string data, const CopyRequest& request, unsigned mode);
 
-// Pure path helpers. "a/./b/../c" -> "a/c", nullopt when ".." climbs above the start; "a//b" -> {"a", "b"};
-// "/a/./b/../c/" -> "/a/c" (absolute in, absolute out); `relative` joined under `base`.
-std::optional<std::string> clean_relative_path(const std::string& path);
-std::vector<std::string> split_path(const std::string& path);
-std::string clean_absolute_path(const std::string& path);
-std::string resolve_under(const std::string& base, const std::string& relative);
-
 }  // namespace ocipush

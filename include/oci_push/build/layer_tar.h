@@ -38,10 +38,6 @@ struct ParentPolicy {
   std::set<std::string> existing;  // directories an earlier layer made: never repeated
 };
 
-// Whether image path `path` is `root` or inside it ("" is the root of everything): "a/b" is under "a",
-// "a-b" is not.
-bool path_is_at_or_below(const std::string& path, const std::string& root);
-
 // Sorted bytewise by path, a later entry for the same path replacing an earlier one, the parents the
 // policy asks for added, and a file whose device and inode an earlier file has written as a hard link.
 std::vector<LayerEntry> normalize_layer(std::vector<LayerEntry> entries, const ParentPolicy& parents);

@@ -16,9 +16,6 @@ bool path_match(std::string_view pattern, std::string_view name);
 // Whether a COPY/ADD source is a glob: BuildKit's containsWildcards, `*`, `?` or `[` not escaped by `\`.
 bool has_glob_chars(std::string_view path);
 
-// Go's filepath.Clean on '/'-separated paths: "a//b/./c/.." is "a/b", "" is ".", "/../x" is "/x".
-std::string clean_path(std::string_view path);
-
 // One .dockerignore line.
 struct IgnorePattern {
   std::string pattern;     // trimmed and cleaned, a leading "/" removed, without the '!'

@@ -19,6 +19,8 @@
 
 namespace ocipush {
 
+class PlacementClaim;
+
 // Layers up to this size are compressed (or read) into memory and sent in one request.
 inline constexpr uint64_t kSmallBlobBytes = 1 << 20;
 
@@ -71,6 +73,8 @@ class LayerPusher {
   std::string session_key(const ProbedSink& to, const std::string& repo, const Layer& layer,
                           const std::string& form) const;
   std::string present_or_mounted(ProbedSink& to, const std::string& repo, const Descriptor& d, const std::string& from);
+  std::string mounted_as_claimed(ProbedSink& to, const std::string& repo, const Descriptor& d,
+                                 const PlacementClaim& claim);
   std::vector<KnownLayer> candidates_for(const ProbedSink& to, const Digest& diff_id, const KnownLayers& known);
   void verify_unchanged_layer(const LayerJob& job, const ProgressCallback& on_progress);
   void check_diff_id(const LayerJob& job, const Digest& actual) const;

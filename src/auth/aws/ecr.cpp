@@ -2,8 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "oci_push/auth/aws/aws_credentials.h"
 #include "oci_push/model/reference.h"
@@ -31,6 +32,29 @@ std::string suffix_for_region(const std::string& region) {
   return "amazonaws.com";
 }
 
+// The partitions' DNS suffixes a private registry's host ends in.
+constexpr std::array<std::string_view, 8> kRegistrySuffixes{
+    "amazonaws.com", "amazonaws.com.cn", "on.aws",         "sc2s.sgov.gov",
+    "c2s.ic.gov",    "cloud.adc-e.uk",   "csp.hci.ic.gov", "amazonaws.eu"};
+
+// The DNS label before the next '.', taken off `rest` with its dot.
+std::string_view take_label(std::string_view& rest) {
+  const size_t dot = std::min(rest.find('.'), rest.size());
+  const std::string_view label = rest.substr(0, dot);
+  rest.remove_prefix(std::min(dot + 1, rest.size()));
+  return label;
+}
+
+bool is_account_id(std::string_view s) {
+  return s.size() == 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// [a-z0-9][a-z0-9-]*, of a lower-cased host.
+bool is_region_label(std::string_view s) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  return !s.empty() && alnum(s[0]) && std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-'; });
+}
+
 bool is_throttling(const HttpResponse& r) {
   if (r.status == 429) return true;
   const std::string code = aws_error_code(r);
@@ -47,18 +71,24 @@ std::optional<EcrRegistry> parse_ecr_hostname(std::string_view host_text) {
     r.is_public = true;
     return r;
   }
-  static const std::regex pattern(
-      R"(^([0-9]{12})\.dkr([.-])ecr(-fips)?\.([a-z0-9][a-z0-9-]*)\.)"
-      R"((amazonaws\.com|amazonaws\.com\.cn|on\.aws|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov|amazonaws\.eu)$)");
-  std::smatch m;
-  if (!std::regex_match(host, m, pattern)) return std::nullopt;
-  const bool dual_stack = m[2] == "-";
-  if (dual_stack != (m[5] == "on.aws")) return std::nullopt;  // dkr-ecr only under on.aws, dkr.ecr never
+  // ACCOUNT.dkr.ecr[-fips].REGION.SUFFIX, or ACCOUNT.dkr-ecr[-fips].REGION.on.aws (dual-stack).
+  std::string_view rest = host;
+  const std::string_view account = take_label(rest);
+  if (!is_account_id(account) || !rest.starts_with("dkr") || rest.size() < 4 || (rest[3] != '.' && rest[3] != '-'))
+    return std::nullopt;
+  const bool dual_stack = rest[3] == '-';
+  rest.remove_prefix(4);
+  const std::string_view service = take_label(rest);
+  const std::string_view region = take_label(rest);
+  if ((service != "ecr" && service != "ecr-fips") || !is_region_label(region) ||
+      std::find(kRegistrySuffixes.begin(), kRegistrySuffixes.end(), rest) == kRegistrySuffixes.end())
+    return std::nullopt;
+  if (dual_stack != (rest == "on.aws")) return std::nullopt;  // dkr-ecr only under on.aws, dkr.ecr never
   EcrRegistry r;
-  r.registry_id = m[1];
-  r.fips = m[3].matched;
-  r.region = m[4];
-  r.dns_suffix = dual_stack ? suffix_for_region(r.region) : std::string(m[5]);
+  r.registry_id = account;
+  r.fips = service == "ecr-fips";
+  r.region = region;
+  r.dns_suffix = dual_stack ? suffix_for_region(r.region) : std::string(rest);
   return r;
 }
 

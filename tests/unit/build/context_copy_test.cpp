@@ -315,31 +315,5 @@ TEST_F(ContextCopy, InlineFile) {
   EXPECT_EQ(paths_of(plan_inline_file("EOF", "", r, 0644)), (std::vector<std::string>{"EOF"}));
 }
 
-TEST(ContextCopyPaths, CleanAbsolutePath) {
-  EXPECT_EQ(clean_absolute_path("/a/./b/../c/"), "/a/c");
-  EXPECT_EQ(clean_absolute_path("/"), "/");
-  EXPECT_EQ(clean_absolute_path(""), "/");
-  EXPECT_EQ(clean_absolute_path("//a//b"), "/a/b");
-  EXPECT_EQ(clean_absolute_path("a/b"), "/a/b");
-}
-
-// ".." above the root stays at the root and the rest of the path still counts, as Go's path.Clean has it
-// ("/../x" -> "/x"); the header promises absolute in, absolute out, and "/" would lose "x".
-TEST(ContextCopyPaths, CleanAbsolutePathAboveTheRootKeepsTheRest) {
-  EXPECT_EQ(clean_absolute_path("/../x"), "/x");
-  EXPECT_EQ(clean_absolute_path("/a/../../b/c"), "/b/c");
-  EXPECT_EQ(resolve_under("/app", "/../etc/conf"), "/etc/conf");
-}
-
-TEST(ContextCopyPaths, ResolveUnder) {
-  EXPECT_EQ(resolve_under("/app", "x"), "/app/x");
-  EXPECT_EQ(resolve_under("/app", "x/../y/"), "/app/y");
-  EXPECT_EQ(resolve_under("/app", "/abs/./p"), "/abs/p");
-  EXPECT_EQ(resolve_under("/app/sub", ".."), "/app");
-  EXPECT_EQ(resolve_under("/app", "../../.."), "/");
-  EXPECT_EQ(resolve_under("/", "a"), "/a");
-  EXPECT_EQ(resolve_under("/app", "."), "/app");
-}
-
 }  // namespace
 }  // namespace ocipush

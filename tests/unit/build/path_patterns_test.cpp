@@ -1,5 +1,4 @@
-// path_match against Go's filepath.Match table (match_test.go), clean_path against filepath.Clean's,
-// and the .dockerignore reading and matching against ignorefile's and patternmatcher's tests.
+// path_match against Go's filepath.Match table (match_test.go), and the .dockerignore reading and matching against ignorefile's and patternmatcher's tests.
 #include "oci_push/build/path_patterns.h"
 
 #include <gtest/gtest.h>
@@ -115,43 +114,6 @@ TEST(PathMatch, GlobCharacters) {
   EXPECT_FALSE(has_glob_chars("plain/path.txt"));
   EXPECT_FALSE(has_glob_chars("a\\*b"));  // escaped: BuildKit takes the name as it is
   EXPECT_FALSE(has_glob_chars(""));
-}
-
-TEST(CleanPath, GoCleanTable) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"", "."},
-      {"abc", "abc"},
-      {"abc/def", "abc/def"},
-      {"a/b/c", "a/b/c"},
-      {".", "."},
-      {"..", ".."},
-      {"../..", "../.."},
-      {"../../abc", "../../abc"},
-      {"/abc", "/abc"},
-      {"/", "/"},
-      {"abc/", "abc"},
-      {"abc/def/", "abc/def"},
-      {"/abc/", "/abc"},
-      {"abc//def//ghi", "abc/def/ghi"},
-      {"//abc", "/abc"},
-      {"///abc", "/abc"},
-      {"abc/./def", "abc/def"},
-      {"/./abc/def", "/abc/def"},
-      {"abc/.", "abc"},
-      {"abc/def/ghi/../jkl", "abc/def/jkl"},
-      {"abc/def/../ghi/../jkl", "abc/jkl"},
-      {"abc/def/..", "abc"},
-      {"abc/def/../..", "."},
-      {"/abc/def/../..", "/"},
-      {"abc/def/../../..", ".."},
-      {"/abc/def/../../..", "/"},
-      {"abc/def/../../../ghi/jkl/../../../mno", "../../mno"},
-      {"/../abc", "/abc"},
-      {"abc/./../def", "def"},
-      {"abc//./../def", "def"},
-      {"abc/../../././../def", "../../def"},
-  };
-  for (const auto& [in, out] : cases) EXPECT_EQ(clean_path(in), out) << in;
 }
 
 // ignorefile's TestReadAll, plus comments and a byte order mark.

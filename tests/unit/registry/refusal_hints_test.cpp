@@ -30,5 +30,15 @@ TEST(EcrRefusalHint, EachKnownRefusal) {
   EXPECT_EQ(ecr_refusal_hint(500, "oops"), "");
 }
 
+TEST(EcrRefusalHint, TheDeniedActionIsTheFirstServiceColonAction) {
+  const std::string hint = "the IAM policy of these AWS credentials must allow ";
+  EXPECT_EQ(ecr_refusal_hint(403, "is not authorized to perform ecr:BatchGetImage"), hint + "ecr:BatchGetImage");
+  EXPECT_EQ(ecr_refusal_hint(403, "not authorized to perform: an action; not authorized to perform: ecr-public:PutImage."),
+            hint + "ecr-public:PutImage");
+  EXPECT_EQ(ecr_refusal_hint(403, "not authorized to perform: ecr:"), "");
+  EXPECT_EQ(ecr_refusal_hint(403, "not authorized to perform: :Put"), "");
+  EXPECT_EQ(ecr_refusal_hint(403, "not authorized to perform:"), "");
+}
+
 }  // namespace
 }  // namespace ocipush

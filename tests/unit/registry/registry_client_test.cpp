@@ -239,5 +239,17 @@ TEST(HttpLogRedaction, SecretsNeverReachTheLog) {
             "location: https://s/x?sig=1&token=REDACTED");
 }
 
+// The parameter's name decides, in any case; its value runs to the next '&' and may hold '?' or '='.
+TEST(HttpLogRedaction, OnlyTheValuesOfSecretParametersAreReplaced) {
+  EXPECT_EQ(redact_url_for_log("https://h/p"), "https://h/p");
+  EXPECT_EQ(redact_url_for_log("https://h/p?a=1&b=2"), "https://h/p?a=1&b=2");
+  EXPECT_EQ(redact_url_for_log("https://h/p?PASSWORD=x"), "https://h/p?PASSWORD=REDACTED");
+  EXPECT_EQ(redact_url_for_log("https://h/p?my_secret_key=a=b?c&x-credential="), "https://h/p?my_secret_key=REDACTED&x-credential=REDACTED");
+  EXPECT_EQ(redact_url_for_log("https://h/p?token&sig=1"), "https://h/p?token&sig=1");  // no value to hide
+  EXPECT_EQ(redact_url_for_log("https://h/p?a=1?token=2"), "https://h/p?a=1?token=REDACTED");
+  EXPECT_EQ(redact_url_for_log("https://h/p?token=1&&token=2"), "https://h/p?token=REDACTED&&token=REDACTED");
+  EXPECT_EQ(redact_url_for_log("https://h/token=1"), "https://h/token=1");  // a path, not a parameter
+}
+
 }  // namespace
 }  // namespace ocipush
