@@ -7,8 +7,9 @@ machine's (the registry, the proxy and the tools share its cores), not the tool'
 
     bench/upload_ceiling.py LAYOUT [--rounds 3] [--link-delay-ms 20] [--link-rate-mb-s 100]
 
-Prints per round the wall from the first POST to the last PUT's answer, the bytes the link carried up
-and the share: bytes / (rate x wall); then the median. Every PUT must answer 201 (checked).
+Prints per round the wall from the first POST to the last PUT's answer, the bytes the link carried up,
+the share: bytes / (rate x wall), and the slowest blob's three requests; then the median share. Every PUT
+must answer 201 (checked).
 Debian's /usr/bin/python3, standard library, curl.
 """
 
@@ -49,12 +50,19 @@ def location(host: str, curl_args: list[str]) -> str:
     return f"http://{host}{url}" if url.startswith("/") else url
 
 
-def upload(host: str, digest: str, path: str, codes: list[str]) -> None:
+def upload(host: str, digest: str, path: str, codes: list[str], steps: list[tuple[float, float, float]]) -> None:
+    t0 = time.monotonic()
     url = location(host, ["-X", "POST", f"http://{host}/v2/bench/blobs/uploads/"])
-    url = location(host, ["-X", "PATCH", "-H", "Content-Type: application/octet-stream", "--data-binary", f"@{path}", url])
+    t1 = time.monotonic()
+    # Without "Expect: 100-continue" (curl's default for big bodies): it would add a round trip oci-push
+    # does not pay.
+    url = location(host, ["-X", "PATCH", "-H", "Content-Type: application/octet-stream", "-H", "Expect:",
+                          "--data-binary", f"@{path}", url])
+    t2 = time.monotonic()
     put = url + ("&" if "?" in url else "?") + "digest=" + digest
     codes.append(subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", put],
                                 capture_output=True, text=True).stdout)
+    steps.append((t1 - t0, t2 - t1, time.monotonic() - t2))
 
 
 def main() -> int:
@@ -72,8 +80,9 @@ def main() -> int:
             with Registry(os.path.join(work, f"registry-{rnd}")) as reg, \
                     LinkProxy(reg.port, delay_ms=a.link_delay_ms, rate_mb_s=a.link_rate_mb_s) as link:
                 codes: list[str] = []
+                steps: list[tuple[float, float, float]] = []
                 start = time.monotonic()
-                threads = [threading.Thread(target=upload, args=(link.host, d, p, codes)) for d, p in blobs]
+                threads = [threading.Thread(target=upload, args=(link.host, d, p, codes, steps)) for d, p in blobs]
                 for t in threads:
                     t.start()
                 for t in threads:
@@ -84,8 +93,10 @@ def main() -> int:
                     return 1
                 up = link.stats()["up"]
                 shares.append(up / (a.link_rate_mb_s * 1e6 * wall))
+                post, patch, put = max(steps, key=lambda s: sum(s))
                 print(f"round {rnd + 1}: {len(blobs)} blobs at once, {up / 1e6:.1f} MB up in {wall:.2f} s, "
-                      f"share {shares[-1] * 100:.1f}%", flush=True)
+                      f"share {shares[-1] * 100:.1f}%; the slowest blob: POST {post:.3f} s, PATCH {patch:.3f} s, "
+                      f"PUT {put:.3f} s (curl processes included)", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"median share {statistics.median(shares) * 100:.1f}% of {a.link_rate_mb_s:g} MB/s, "
