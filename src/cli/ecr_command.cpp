@@ -37,11 +37,9 @@ std::string ecr_help_text(std::string_view service) { return ecr_options(std::st
 int run_ecr_command(int argc, const char* const* argv, std::ostream& out) {
   const std::string service = argv[0];  // "ecr" or "ecr-public"
   auto options = ecr_options(service);
-  auto r = parse_or_usage_error(options, argc, argv, "oci-push " + service);
-  if (r.count("help")) {
-    out << options.help();
-    return 0;
-  }
+  auto parsed = parse_or_help(options, argc, argv, "oci-push " + service, options.help(), out);
+  if (!parsed) return 0;
+  const auto& r = *parsed;
   if (positional_words(r) != std::vector<std::string>{"get-login-password"})
     throw UsageError("oci-push " + service + ": the one command is get-login-password (see oci-push " + service +
                      " --help)");

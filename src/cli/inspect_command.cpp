@@ -30,11 +30,9 @@ std::string inspect_help_text() { return inspect_options().help(); }
 
 int run_inspect_command(int argc, const char* const* argv, std::ostream& out) {
   auto options = inspect_options();
-  auto r = parse_or_usage_error(options, argc, argv, "oci-push inspect");
-  if (r.count("help")) {
-    out << options.help();
-    return 0;
-  }
+  auto parsed = parse_or_help(options, argc, argv, "oci-push inspect", options.help(), out);
+  if (!parsed) return 0;
+  const auto& r = *parsed;
   const auto sources = positional_words(r);
   if (sources.size() != 1) throw UsageError("inspect takes exactly one SOURCE");
   auto source = open_source(parse_source_spec(sources[0]));

@@ -320,6 +320,9 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
   CURLcode rc = multiplexed ? multiplexer().perform(curl) : curl_easy_perform(curl);
   curl_slist_free_all(headers);
   if (transfer.reader_error) std::rethrow_exception(transfer.reader_error);
+  // Aborted because the run is stopping (another task failed, or a signal): the others' failure, or the
+  // signal, is what the run reports, never this request's "Callback aborted".
+  if (rc == CURLE_ABORTED_BY_CALLBACK && stop_ && stop_->load()) throw Interrupted();
   if (rc != CURLE_OK) throw transfer_error(rc, request, transfer, error_buffer, logger_);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   if (logger_) log_response(logger_, request, response, curl);
