@@ -16,10 +16,7 @@ namespace {
 constexpr std::string_view kDockerHub = "docker.io";
 constexpr size_t kMaxNameLength = 255;  // docker's limit on "registry/repository"
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_alnum(char c) { return is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex(char c) { return ascii_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 [[noreturn]] void fail(std::string_view text, std::string_view why) {
   throw UsageError(fmt::format("invalid reference {}: {}", in_quotes(text), why));
@@ -31,7 +28,7 @@ bool is_valid_component(std::string_view s) {
   const size_t n = s.size();
   while (true) {
     const size_t run_start = i;
-    while (i < n && is_lower_alnum(s[i])) ++i;
+    while (i < n && ascii_is_lower_alnum(s[i])) ++i;
     if (i == run_start) return false;
     if (i == n) return true;
     if (s[i] == '.') {
@@ -49,9 +46,9 @@ bool is_valid_component(std::string_view s) {
 
 // A DNS-ish label: alphanumerics, inner hyphens; docker allows uppercase in the host.
 bool is_valid_host_label(std::string_view s) {
-  if (s.empty() || !is_alnum(s.front()) || !is_alnum(s.back())) return false;
+  if (s.empty() || !ascii_is_alnum(s.front()) || !ascii_is_alnum(s.back())) return false;
   for (char c : s) {
-    if (!is_alnum(c) && c != '-') return false;
+    if (!ascii_is_alnum(c) && c != '-') return false;
   }
   return true;
 }
@@ -60,7 +57,7 @@ bool is_valid_port(std::string_view s) {
   if (s.empty() || s.size() > 5) return false;
   unsigned value = 0;
   for (char c : s) {
-    if (!is_digit(c)) return false;
+    if (!ascii_is_digit(c)) return false;
     value = value * 10 + unsigned(c - '0');
   }
   return value >= 1 && value <= 65535;
@@ -107,7 +104,7 @@ bool looks_like_registry(std::string_view component) {
 bool is_64_hex(std::string_view s) {
   if (s.size() != 64) return false;
   for (char c : s) {
-    if (!is_digit(c) && !(c >= 'a' && c <= 'f')) return false;
+    if (!ascii_is_digit(c) && !(c >= 'a' && c <= 'f')) return false;
   }
   return true;
 }
@@ -138,9 +135,9 @@ std::string Reference::api_host() const {
 
 bool is_valid_tag(std::string_view tag) {
   if (tag.empty() || tag.size() > 128) return false;
-  if (!is_alnum(tag.front()) && tag.front() != '_') return false;
+  if (!ascii_is_alnum(tag.front()) && tag.front() != '_') return false;
   for (char c : tag) {
-    if (!is_alnum(c) && c != '_' && c != '.' && c != '-') return false;
+    if (!ascii_is_alnum(c) && c != '_' && c != '.' && c != '-') return false;
   }
   return true;
 }

@@ -9,8 +9,7 @@ namespace ocipush {
 namespace {
 
 bool is_tchar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
+  return ascii_is_alnum(c) || (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
 }
 
 // A cursor over the header. The grammar is ambiguous at commas (next parameter or next challenge?),

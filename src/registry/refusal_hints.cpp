@@ -1,9 +1,9 @@
 #include "oci_push/registry/refusal_hints.h"
 
+#include "oci_push/util/ascii.h"
+
 namespace ocipush {
 namespace {
-
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // "ecr:InitiateLayerUpload" from IAM's "... is not authorized to perform: ecr:InitiateLayerUpload on ...":
 // SERVICE:Action after the first such phrase that has one, "" when none does.
@@ -14,10 +14,10 @@ std::string denied_action(std::string_view text) {
     if (i < text.size() && text[i] == ':') ++i;
     if (i >= text.size() || text[i] != ' ') continue;
     const size_t start = ++i;
-    while (i < text.size() && (is_alnum(text[i]) || text[i] == '-')) ++i;
+    while (i < text.size() && (ascii_is_alnum(text[i]) || text[i] == '-')) ++i;
     if (i == start || i >= text.size() || text[i] != ':') continue;
     const size_t colon = i++;
-    while (i < text.size() && is_alnum(text[i])) ++i;
+    while (i < text.size() && ascii_is_alnum(text[i])) ++i;
     if (i > colon + 1) return std::string(text.substr(start, i - start));
   }
   return {};

@@ -30,11 +30,12 @@ struct HttpRequest {
   // how many, 0 at its end; it may block until its producer has more. Its length is not known up front,
   // so it goes with Transfer-Encoding: chunked. A reader that throws aborts the request; send() then
   // throws what it threw.
-  std::function<size_t(char* buf, size_t len)> body_reader;
+  // ({} here and on body_writer: the many `{method, url, headers, body, limit}` initialisers stop early.)
+  std::function<size_t(char* buf, size_t len)> body_reader{};
   // A 2xx answer's body handed over as it arrives instead of kept in `body` (a blob GET: nothing grows
   // with the blob), with the answer's status and headers (`head`, no body); other answers are kept as
   // usual. A writer that throws aborts the request; send() then throws what it threw.
-  std::function<void(const struct HttpResponse& head, std::string_view data)> body_writer;
+  std::function<void(const struct HttpResponse& head, std::string_view data)> body_writer{};
 };
 
 struct HttpResponse {

@@ -24,7 +24,7 @@ struct Referrer {
 struct RegistryArtifact {
   Artifact artifact;
   std::optional<Digest> narrowed_from;  // the index's digest before --platform kept only some entries
-  std::vector<Referrer> referrers;      // with `with_referrers`
+  std::vector<Referrer> referrers{};    // with `with_referrers`
 };
 
 // Reads `ref` (its digest when it has one, else its tag, else "latest") with every manifest, index and

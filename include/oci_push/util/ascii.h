@@ -1,10 +1,14 @@
-// ASCII case folding and trimming for protocol words (header names, AWS keys, Dockerfile keywords):
-// never the locale's.
+// ASCII classes, case folding and trimming for protocol words (header names, AWS keys, Dockerfile
+// keywords, references, host names): never the locale's.
 #pragma once
 #include <string>
 #include <string_view>
 
 namespace ocipush {
+
+inline bool ascii_is_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool ascii_is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || ascii_is_digit(c); }
+inline bool ascii_is_alnum(char c) { return ascii_is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
 
 inline std::string ascii_lower(std::string_view s) {
   std::string out(s);

@@ -45,14 +45,12 @@ std::string_view take_label(std::string_view& rest) {
   return label;
 }
 
-bool is_account_id(std::string_view s) {
-  return s.size() == 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
+bool is_account_id(std::string_view s) { return s.size() == 12 && std::all_of(s.begin(), s.end(), ascii_is_digit); }
 
 // [a-z0-9][a-z0-9-]*, of a lower-cased host.
 bool is_region_label(std::string_view s) {
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  return !s.empty() && alnum(s[0]) && std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-'; });
+  return !s.empty() && ascii_is_lower_alnum(s[0]) &&
+         std::all_of(s.begin(), s.end(), [](char c) { return ascii_is_lower_alnum(c) || c == '-'; });
 }
 
 bool is_throttling(const HttpResponse& r) {
