@@ -60,12 +60,14 @@ class DeterminismTest(IntegrationTestCase):
         self.assertIs(real.get("dryRun"), False, real)
         v = self.verify(reg, "app", "1.0", img)
         self.assertEqual(real["digest"], v.digest)
-        self.assertEqual(dry["digest"], v.digest, "dry-run digest differs from the real push")
-        self.assertEqual(dry["reference"], real["reference"])
-        self.assertEqual(dry["config"]["digest"], real["config"]["digest"])
+        # The parts first, so that a difference names the layer or the config, not only the manifest.
+        both = f"\ndry run: {json.dumps(dry, indent=1)}\nreal push: {json.dumps(real, indent=1)}"
+        self.assertEqual(dry["config"]["digest"], real["config"]["digest"], both)
         self.assertEqual([(x["digest"], x["size"], x["diffId"]) for x in dry["layers"]],
-                         [(x["digest"], x["size"], x["diffId"]) for x in real["layers"]])
+                         [(x["digest"], x["size"], x["diffId"]) for x in real["layers"]], both)
         self.assertEqual([x["digest"] for x in dry["layers"]], v.layer_digests)
+        self.assertEqual(dry["digest"], v.digest, "dry-run digest differs from the real push" + both)
+        self.assertEqual(dry["reference"], real["reference"])
 
     def test_dry_run_plan_text(self):
         path, img = self.fixture("basic", fixtures.write_basic)
